@@ -1,0 +1,55 @@
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+from typing import List, Optional
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SMOKE_CONFIG = osp.join(REPO, 'configs', 'smoke', 'tsn_r18_1xb4-1x1x3-3e_smoke-rgb.py')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run a repository tool as a user would, from the repository root; fail with its output."""
+    if cmd[0] == 'python':
+        cmd = [sys.executable] + cmd[1:]
+    full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1')
+    full_env.update(env or {})
+    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, (
+        f'{" ".join(cmd)} exited with {proc.returncode}\n'
+        f'--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def smoke_data(tmp_path_factory) -> str:
+    from ous_mm.utils.synthetic_video import make_smoke_dataset
+    root = str(tmp_path_factory.mktemp('smoke'))
+    # 3 classes x 4 train clips; 3 x 1 + 2 = 5 validation clips (odd, for distributed checks)
+    make_smoke_dataset(root, num_classes=3, train_per_class=4, val_per_class=2)
+    with open(osp.join(root, 'val.txt')) as f:
+        lines = f.read().split('\n')
+    with open(osp.join(root, 'val.txt'), 'w') as f:
+        f.write('\n'.join(lines[:5]) + '\n')
+    return root
+
+
+def smoke_options(data_root: str, *extra: str) -> List[str]:
+    return [
+        '--cfg-options', f'train_dataloader.dataset.ann_file={data_root}/train.txt',
+        f'train_dataloader.dataset.data_prefix.video={data_root}/videos',
+        f'val_dataloader.dataset.ann_file={data_root}/val.txt',
+        f'val_dataloader.dataset.data_prefix.video={data_root}/videos',
+        f'test_dataloader.dataset.ann_file={data_root}/val.txt',
+        f'test_dataloader.dataset.data_prefix.video={data_root}/videos', *extra
+    ]

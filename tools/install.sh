@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs ous-mm and its whole stack into a project-local virtual environment (default .venv).
+#
+# Idempotent: when the environment already matches pyproject.toml and this script, it only
+# checks the imports and returns in seconds. The mmcv wheel built from source (about 10 min on
+# 2 cores) lands in pip's wheel cache, so a rebuilt venv on the same machine reuses it.
+# Versions and the reasons for each step: ../shared/STACK.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${OUS_VENV:-$ROOT/.venv}"
+PYTHON_BIN="${PYTHON:-python3}"
+TORCH_SPEC="${TORCH_SPEC:-torch==2.9.1 torchvision==0.24.1}"
+STEP="start"
+
+fail() {
+    echo "[install] FAILED at step: $STEP (exit code $1)." >&2
+    echo "[install] Re-run 'bash tools/install.sh' after fixing it; finished steps are skipped." >&2
+}
+trap 'fail $?' ERR
+step() { STEP="$1"; echo "[install] $1"; }
+
+stamp_file="$VENV/.ous-mm-install-stamp"
+stamp="$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" | sha256sum | cut -d' ' -f1) $TORCH_SPEC"
+
+step "check the existing environment"
+if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] \
+    && "$VENV/bin/python" -c "import ous_mm, mmcv.ops, mmdet.apis, mmaction.models, open_clip, decord" 2>/dev/null; then
+    echo "[install] $VENV is up to date."
+    exit 0
+fi
+
+step "create the virtual environment $VENV"
+[ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+"${PIP[@]}" install -q --upgrade "pip>=23" "setuptools>=61,<70" wheel
+
+step "install torch ($TORCH_SPEC)"
+# shellcheck disable=SC2086
+"${PIP[@]}" install -q $TORCH_SPEC
+
+step "build or reuse mmcv 2.1.0 with compiled ops"
+if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
+    # No build isolation: mmcv's setup.py needs the installed torch and setuptools < 70.
+    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" "${PIP[@]}" install --no-build-isolation mmcv==2.1.0
+fi
+"$VENV/bin/python" -c "import mmcv.ops"
+
+step "install ous-mm (editable) with mmengine, mmdet, mmaction2, open_clip, decord and the test tools"
+"${PIP[@]}" install -q --no-build-isolation -e "$ROOT[test]"
+
+step "check the imports"
+"$VENV/bin/python" -c "import ous_mm, mmcv.ops, mmdet.apis, mmaction.models, open_clip, decord; print('[install] imports ok')"
+echo "$stamp" > "$stamp_file"
+echo "[install] done: $VENV"
