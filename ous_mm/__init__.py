@@ -9,4 +9,6 @@ from . import compat
 
 compat.apply()
 
+from . import datasets, models  # noqa: E402,F401  (registration)
+
 __version__ = '0.1.0'

@@ -1,0 +1,179 @@
+"""A small generated dataset in DFEW's on-disk format showing the Rigid Cognitive Problem.
+
+Every clip shows a cartoon face over a scene. The SCENE carries the emotion's
+polarity (positive: bright, warm, colourful discs; neutral: grey, muted
+boxes; negative: dark, cold, red streaks). The FACE draws one of five
+expression cues, and two pairs of classes of opposite polarity share their
+cue: Happy/Sad and Surprise/Fear. From the face alone those pairs cannot be
+told apart, so face-only UAR is at most (3 + 4 x 1/2) / 7 = 71.4 % on a
+class-balanced split; with the scene, 100 % is reachable.
+"""
+import csv
+import os
+import os.path as osp
+from typing import Dict, Tuple
+
+import cv2
+import numpy as np
+
+from ..utils.synthetic_video import write_video
+from .dfew_dataset import DFEW_CLASSES
+from .face_box_cache import write_boxes
+
+# Polarity of each DFEW class (0 positive, 1 neutral, 2 negative); the configs' default.
+POLARITY = (0, 2, 1, 2, 0, 2, 2)
+# Expression cue drawn for each class: Happy/Sad share cue 0, Surprise/Fear share cue 1.
+FACE_CUE = (0, 0, 2, 3, 1, 4, 1)
+FACE_ONLY_UAR_BOUND = (3 + 4 * 0.5) / 7
+
+
+def _scene(rng: np.random.Generator, polarity: int, size: int) -> np.ndarray:
+    """A (2 x size) wide background, panned over time, whose look carries the polarity."""
+    h, w = size, 2 * size
+    hue, sat, val = {0: (rng.uniform(12, 32), 200, 235),
+                     1: (rng.uniform(0, 180), 25, 135),
+                     2: (rng.uniform(105, 130), 150, 55)}[polarity]
+    grad = np.linspace(0.8, 1.1, h)[:, None, None]
+    hsv = np.empty((h, w, 3), np.float32)
+    hsv[..., 0], hsv[..., 1], hsv[..., 2] = hue, sat, val
+    img = cv2.cvtColor(np.clip(hsv * [1, 1, 1] * np.concatenate(
+        [np.ones_like(grad), np.ones_like(grad), grad], -1), 0, 255).astype(np.uint8),
+        cv2.COLOR_HSV2RGB)
+    for _ in range(int(rng.integers(5, 9))):
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        r = int(rng.integers(size // 16, size // 7))
+        if polarity == 0:  # balloons and flowers
+            colour = cv2.cvtColor(np.uint8([[[rng.integers(0, 180), 230, 255]]]),
+                                  cv2.COLOR_HSV2RGB)[0, 0].tolist()
+            cv2.circle(img, (x, y), r, colour, -1)
+        elif polarity == 1:  # furniture
+            grey = int(rng.integers(90, 170))
+            cv2.rectangle(img, (x, y), (x + 2 * r, y + r), (grey, grey, grey), -1)
+        else:  # fire and blood streaks
+            colour = (int(rng.integers(120, 200)), int(rng.integers(0, 30)), 0)
+            cv2.line(img, (x, y), (x + int(rng.integers(-3 * r, 3 * r)), y + 3 * r), colour,
+                     max(2, r // 3))
+    noise = rng.normal(0, 6, img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def _draw_face(img: np.ndarray, cue: int, cx: float, cy: float, fh: float,
+               skin: Tuple[int, int, int], hood_colour: Tuple[int, int, int],
+               jitter: np.ndarray) -> Tuple[float, ...]:
+    """Draw a face with expression cue ``cue``; return its box (x1, y1, x2, y2)."""
+    fw = 0.78 * fh
+    c = (int(cx), int(cy))
+    # A hood and shoulders of a polarity-free colour fill the face crop's corners, so the
+    # face crop shows no scene (FaceSceneSplit's default crop is 1.25 x the box).
+    hood = int(0.75 * fh)
+    cv2.rectangle(img, (int(cx) - hood, int(cy) - hood), (int(cx) + hood, int(cy) + hood),
+                  hood_colour, -1)
+    cv2.rectangle(img, (int(cx - 1.4 * hood), int(cy) + hood),
+                  (int(cx + 1.4 * hood), int(cy + 2.2 * hood)), hood_colour, -1)
+    cv2.ellipse(img, c, (int(fw / 2), int(fh / 2)), 0, 0, 360, skin, -1)
+    dark = (30, 20, 20)
+    t = max(1, int(fh / 28))
+    ex, ey = fw * 0.2, fh * 0.12
+    for s in (-1, 1):
+        cv2.circle(img, (int(cx + s * ex), int(cy - ey)), max(1, int(fh / 16)), dark, -1)
+    # brows: (inner height offset, outer height offset) relative to the eye line
+    inner, outer = {0: (-0.30, -0.22), 1: (-0.36, -0.36), 2: (-0.25, -0.25),
+                    3: (-0.16, -0.30), 4: (-0.20, -0.30)}[cue]
+    for s in (-1, 1):
+        o = outer + (0.08 if cue == 4 and s == 1 else 0)
+        p1 = (int(cx + s * fw * 0.08), int(cy + (inner + jitter[0]) * fh))
+        p2 = (int(cx + s * fw * 0.32), int(cy + (o + jitter[1]) * fh))
+        cv2.line(img, p1, p2, dark, t)
+    my, mw = cy + fh * 0.24, fw * 0.22
+    mouth = (120, 20, 30)
+    if cue == 0:  # wavy, ambiguous
+        pts = np.array([[cx - mw + i * mw / 3, my + (fh * 0.03) * (-1) ** i] for i in range(7)],
+                       np.int32)
+        cv2.polylines(img, [pts], False, mouth, t)
+    elif cue == 1:  # wide open
+        cv2.ellipse(img, (int(cx), int(my)), (int(mw * 0.6), int(fh * 0.1)), 0, 0, 360, mouth, -1)
+    elif cue == 2:  # straight
+        cv2.line(img, (int(cx - mw), int(my)), (int(cx + mw), int(my)), mouth, t)
+    elif cue == 3:  # tight frown
+        cv2.ellipse(img, (int(cx), int(my + fh * 0.06)), (int(mw), int(fh * 0.07)), 0, 180, 360,
+                    mouth, t)
+    else:  # lopsided sneer
+        cv2.line(img, (int(cx - mw), int(my + fh * 0.04)), (int(cx + mw), int(my - fh * 0.04)),
+                 mouth, t)
+    return cx - fw / 2, cy - fh / 2, cx + fw / 2, cy + fh / 2
+
+
+def _clip(rng: np.random.Generator, label: int, num_frames: int, size: int):
+    scene = _scene(rng, POLARITY[label], size)
+    skin = tuple(int(v) for v in rng.uniform([150, 110, 80], [235, 190, 160]))
+    hood = cv2.cvtColor(np.uint8([[[rng.integers(0, 180), rng.integers(40, 160),
+                                    rng.integers(60, 200)]]]), cv2.COLOR_HSV2RGB)[0, 0]
+    hood = tuple(int(v) for v in hood)
+    fh = size * rng.uniform(0.36, 0.5)
+    cx, cy = rng.uniform(0.3, 0.7) * size, rng.uniform(0.35, 0.6) * size
+    vx, vy = rng.uniform(-0.6, 0.6, 2)
+    pan = rng.uniform(0, 0.4) * size
+    frames, boxes = [], []
+    for t in range(num_frames):
+        x0 = int(pan + t * size * 0.02)
+        frame = np.ascontiguousarray(scene[:, x0:x0 + size])
+        jitter = rng.normal(0, 0.015, 2)
+        box = _draw_face(frame, FACE_CUE[label], cx + vx * t, cy + vy * t, fh, skin, hood, jitter)
+        frames.append(frame)
+        boxes.append(list(box) + [1.0])
+    return frames, boxes
+
+
+def make_demo_dataset(root: str,
+                      clips_per_class: int = 40,
+                      num_frames: int = 16,
+                      size: int = 128,
+                      num_folds: int = 5,
+                      seed: int = 0) -> Dict[str, str]:
+    """Write the demo dataset in DFEW's release layout, with its true face boxes.
+
+    Files: ``Clip/original/NNNNN.mp4``, ``EmoLabel_DataSplit/train(single-labeled)/
+    set_K.csv`` and ``test(single-labeled)/set_K.csv`` (K = 1..num_folds, a
+    stratified K-fold partition; header ``video_name,label``, labels 1-7), and
+    the face-box cache ``face_boxes/NNNNN.json``.
+
+    Args:
+        root (str): Output folder.
+        clips_per_class (int): Clips of each of the 7 classes. Defaults to 40.
+        num_frames (int): Frames per clip. Defaults to 16.
+        size (int): Frame side in pixels (>= 64 for decord). Defaults to 128.
+        num_folds (int): Number of folds. Defaults to 5.
+        seed (int): Random seed. Defaults to 0.
+
+    Returns:
+        dict: ``videos``, ``splits`` and ``face_boxes`` folders.
+    """
+    from tqdm import tqdm
+    rng = np.random.default_rng(seed)
+    video_dir = osp.join(root, 'Clip', 'original')
+    box_dir = osp.join(root, 'face_boxes')
+    labels = np.repeat(np.arange(len(DFEW_CLASSES)), clips_per_class)
+    rng.shuffle(labels)
+    for i, label in enumerate(tqdm(labels, desc='demo clips', unit='clip')):
+        frames, boxes = _clip(rng, int(label), num_frames, size)
+        name = f'{i + 1:05d}'
+        write_video(osp.join(video_dir, name + '.mp4'), frames)
+        write_boxes(box_dir, name, boxes, (size, size), 'ground-truth (demo generator)',
+                    video=f'Clip/original/{name}.mp4')
+    # stratified folds: the k-th fold tests every num_folds-th clip of each class
+    fold_of = np.empty(len(labels), int)
+    for label in range(len(DFEW_CLASSES)):
+        idx = np.flatnonzero(labels == label)
+        fold_of[idx] = rng.permutation(len(idx)) % num_folds
+    split_root = osp.join(root, 'EmoLabel_DataSplit')
+    for split in ('train', 'test'):
+        os.makedirs(osp.join(split_root, f'{split}(single-labeled)'), exist_ok=True)
+    for k in range(num_folds):
+        for split, rows in (('train', np.flatnonzero(fold_of != k)),
+                            ('test', np.flatnonzero(fold_of == k))):
+            path = osp.join(split_root, f'{split}(single-labeled)', f'set_{k + 1}.csv')
+            with open(path, 'w', newline='') as f:
+                writer = csv.writer(f)
+                writer.writerow(['video_name', 'label'])
+                writer.writerows([i + 1, int(labels[i]) + 1] for i in rows)
+    return dict(videos=video_dir, splits=split_root, face_boxes=box_dir)

@@ -1,0 +1,128 @@
+"""Splitting every frame into a face image and a scene image (OUS's two streams)."""
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+from mmaction.registry import TRANSFORMS
+from mmcv.transforms import BaseTransform
+
+
+@TRANSFORMS.register_module()
+class FaceSceneSplit(BaseTransform):
+    """Frames + per-frame face boxes -> a face clip and a scene clip.
+
+    Face image: a square crop centred on the face box, ``margin`` times the
+    box's longer side (padded with black where it leaves the frame), resized
+    to ``face_size``. Scene image: by default the WHOLE frame resized to
+    ``scene_size`` (a square, as the CLIP encoder takes): the scene stream has
+    to carry what annotators saw around the face (body, objects, place,
+    light), and the original OUS code likewise encodes the whole frame.
+    ``scene_mode='mask_face'`` blacks out the face box in the scene image, for
+    experiments where the scene stream must not see the face.
+
+    Missing faces: a frame without its own box takes the box of the nearest
+    frame of the same video that has one (``face_missing`` counts them). When
+    the whole video has no face, ``no_face='center'`` crops the centre square
+    of side ``center_fraction x min(H, W)`` and sets ``face_fallback`` (the
+    ``FaceFallbackLoggerHook`` logs both counts per epoch);
+    ``no_face='error'`` raises an error naming the video.
+
+    Required keys: ``imgs`` (RGB frames), ``frame_inds``; optional
+    ``face_boxes`` (from ``LoadFaceBoxes``; absent means no face anywhere).
+    Added keys: ``face_imgs`` and ``scene_imgs`` (``T x 3 x size x size``
+    uint8), ``face_missing`` (int), ``face_fallback`` (bool). ``imgs`` is removed.
+
+    Args:
+        face_size (int): Side of the face images. Defaults to 224.
+        scene_size (int): Side of the scene images. Defaults to 224.
+        margin (float): Crop side over the box's longer side. Defaults to 1.25.
+        scene_mode (str): ``'full'`` or ``'mask_face'``. Defaults to ``'full'``.
+        no_face (str): ``'center'`` or ``'error'``. Defaults to ``'center'``.
+        center_fraction (float): Side of the fallback crop over ``min(H, W)``.
+            Defaults to 0.5.
+    """
+
+    def __init__(self,
+                 face_size: int = 224,
+                 scene_size: int = 224,
+                 margin: float = 1.25,
+                 scene_mode: str = 'full',
+                 no_face: str = 'center',
+                 center_fraction: float = 0.5) -> None:
+        if scene_mode not in ('full', 'mask_face'):
+            raise ValueError(f"scene_mode must be 'full' or 'mask_face', got {scene_mode!r}")
+        if no_face not in ('center', 'error'):
+            raise ValueError(f"no_face must be 'center' or 'error', got {no_face!r}")
+        self.face_size = face_size
+        self.scene_size = scene_size
+        self.margin = margin
+        self.scene_mode = scene_mode
+        self.no_face = no_face
+        self.center_fraction = center_fraction
+
+    @staticmethod
+    def nearest_boxes(boxes: Optional[np.ndarray],
+                      frame_inds: np.ndarray) -> Tuple[Optional[np.ndarray], int]:
+        """Boxes of the sampled frames, borrowing the nearest found box where missing.
+
+        Returns:
+            tuple: ``len(frame_inds) x 4`` boxes (``None`` when the video has
+            no face at all) and the number of sampled frames that borrowed one.
+        """
+        if boxes is None:
+            return None, len(frame_inds)
+        found = np.flatnonzero(~np.isnan(boxes[:, :4]).any(axis=1))
+        if len(found) == 0:
+            return None, len(frame_inds)
+        nearest = found[np.abs(found[None, :] - frame_inds[:, None]).argmin(axis=1)]
+        return boxes[nearest, :4], int((nearest != frame_inds).sum())
+
+    def crop_face(self, frame: np.ndarray, box: np.ndarray) -> np.ndarray:
+        x1, y1, x2, y2 = box
+        side = max(x2 - x1, y2 - y1) * self.margin
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        # Affine crop: pixels outside the frame become black, the face stays centred.
+        scale = self.face_size / max(side, 1.0)
+        matrix = np.array([[scale, 0, self.face_size / 2 - scale * cx],
+                           [0, scale, self.face_size / 2 - scale * cy]], dtype=np.float32)
+        return cv2.warpAffine(frame, matrix, (self.face_size, self.face_size),
+                              flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+
+    def scene_image(self, frame: np.ndarray, box: Optional[np.ndarray]) -> np.ndarray:
+        if self.scene_mode == 'mask_face' and box is not None:
+            frame = frame.copy()
+            x1, y1, x2, y2 = np.round(box).astype(int)
+            frame[max(y1, 0):max(y2, 0), max(x1, 0):max(x2, 0)] = 0
+        return cv2.resize(frame, (self.scene_size, self.scene_size),
+                          interpolation=cv2.INTER_AREA)
+
+    def transform(self, results: dict) -> dict:
+        frames = results.pop('imgs')
+        frame_inds = np.asarray(results['frame_inds']).reshape(-1)
+        if len(frames) != len(frame_inds):
+            raise ValueError(f'{len(frames)} frames but {len(frame_inds)} frame indices '
+                             f'for {results.get("filename")}')
+        boxes, missing = self.nearest_boxes(results.get('face_boxes'), frame_inds)
+        fallback = boxes is None
+        if fallback:
+            if self.no_face == 'error':
+                raise ValueError(f'no face found in any frame of {results.get("filename")}')
+            h, w = frames[0].shape[:2]
+            half = self.center_fraction * min(h, w) / (2 * self.margin)
+            boxes = np.tile([w / 2 - half, h / 2 - half, w / 2 + half, h / 2 + half],
+                            (len(frames), 1))
+        face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
+        scene = np.stack([
+            self.scene_image(f, None if fallback else b) for f, b in zip(frames, boxes)
+        ])
+        results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
+        results['scene_imgs'] = np.ascontiguousarray(scene.transpose(0, 3, 1, 2))
+        results['face_missing'] = missing
+        results['face_fallback'] = fallback
+        results['face_boxes_used'] = boxes.astype(np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(face_size={self.face_size}, '
+                f'scene_size={self.scene_size}, margin={self.margin}, '
+                f'scene_mode={self.scene_mode!r}, no_face={self.no_face!r})')

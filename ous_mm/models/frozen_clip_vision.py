@@ -1,0 +1,102 @@
+"""The frozen CLIP vision encoder shared by the face and scene streams."""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+from .clip_loading import build_open_clip
+
+
+@MODELS.register_module()
+class FrozenCLIPVision(BaseModule):
+    """A frozen open_clip ViT that encodes every frame of both streams in one call.
+
+    The encoder stays in eval mode with no gradients (OUS, "Other Detail of
+    Network Architecture": "The Vision Encoder remains frozen throughout").
+    The output of block ``early_block`` (the paper's "first four attention
+    blocks", used by the Polarity Encoder) is taken in the same forward pass
+    by a forward hook, pooled per frame as ``[CLS, mean of patch tokens]``.
+
+    Its weights are left out of ``state_dict()`` unless ``save_weights`` is
+    set: they come from ``pretrained`` when the model is built, so a
+    checkpoint of the trainable parts restores the whole model.
+
+    Args:
+        model_name (str): open_clip model name. Defaults to ``'ViT-L-14'``.
+        pretrained (str, optional): Local weights file or open_clip tag.
+        model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
+            model; overrides ``model_name``.
+        early_block (int): 1-based index of the block whose output feeds the
+            Polarity Encoder. Defaults to 4.
+        save_weights (bool): Write the frozen weights into checkpoints.
+            Defaults to False.
+        init_cfg (dict, optional): Unused (the weights come from ``pretrained``).
+    """
+
+    def __init__(self,
+                 model_name: str = 'ViT-L-14',
+                 pretrained: Optional[str] = None,
+                 model_cfg: Optional[dict] = None,
+                 early_block: int = 4,
+                 save_weights: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.visual = build_open_clip(model_name, pretrained, model_cfg).visual
+        blocks = self.visual.transformer.resblocks
+        if not 1 <= early_block <= len(blocks):
+            raise ValueError(f'early_block={early_block} is outside 1..{len(blocks)} '
+                             f'for this encoder')
+        self.early_block = early_block
+        self.save_weights = save_weights
+        self.width = self.visual.transformer.width
+        self.out_channels = self.visual.output_dim
+        self.early_channels = 2 * self.width
+        self.visual.requires_grad_(False)
+        self._early: Optional[torch.Tensor] = None
+        blocks[early_block - 1].register_forward_hook(self._keep_early)
+        if not save_weights:
+            self._register_state_dict_hook(self._drop_frozen_weights)
+            self._register_load_state_dict_pre_hook(self._fill_frozen_weights)
+
+    def _keep_early(self, module: nn.Module, args, output: torch.Tensor) -> None:
+        self._early = output
+
+    @staticmethod
+    def _drop_frozen_weights(module, state_dict, prefix, local_metadata):
+        for key in [k for k in state_dict if k.startswith(prefix + 'visual.')]:
+            del state_dict[key]
+
+    def _fill_frozen_weights(self, state_dict, prefix, *args):
+        # A checkpoint without the frozen weights keeps the ones built from `pretrained`.
+        for name, value in self.visual.state_dict().items():
+            state_dict.setdefault(f'{prefix}visual.{name}', value)
+
+    def train(self, mode: bool = True) -> 'FrozenCLIPVision':
+        super().train(mode)
+        self.visual.eval()  # frozen: LayerNorm/dropout behave as at inference, always
+        return self
+
+    def init_weights(self) -> None:
+        """The weights come from ``pretrained``; nothing to initialise."""
+
+    def forward(self, imgs: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Encode frames.
+
+        Args:
+            imgs (torch.Tensor): ``N x C x H x W`` normalised frames (face and
+                scene frames of all clips stacked together).
+
+        Returns:
+            dict: ``feat`` (``N x out_channels``, the projected CLS token) and
+            ``early`` (``N x 2 * width``, pooled output of ``early_block``).
+        """
+        with torch.no_grad():
+            feat = self.visual(imgs)
+            tokens = self._early
+            self._early = None
+            if not getattr(self.visual.transformer, 'batch_first', True):
+                tokens = tokens.transpose(0, 1)
+            early = torch.cat([tokens[:, 0], tokens[:, 1:].mean(dim=1)], dim=-1)
+        return dict(feat=feat.float(), early=early.float())

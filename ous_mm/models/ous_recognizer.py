@@ -1,0 +1,163 @@
+"""The OUS recognizer: face and scene streams, one frozen encoder, three losses."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmaction.models.recognizers import BaseRecognizer
+from mmaction.registry import MODELS
+
+
+@MODELS.register_module()
+class OUSRecognizer(BaseRecognizer):
+    """Overall Understanding of the Scene (Mai et al., AAAI 2025).
+
+    ``inputs`` is a dict with ``face_imgs`` and/or ``scene_imgs``, each
+    ``B x (V*T) x C x H x W`` (``V`` views of ``T`` frames; V = 1 in
+    training). Both streams go through the frozen backbone in ONE call.
+
+    Losses (all ``loss_*``, so MMEngine sums and logs each):
+    ``loss_contrast`` (cross-entropy over the prompt logits),
+    ``loss_similarity`` = 1 - cos(face, scene) (Eq. 2), ``loss_polarity``
+    (Eq. 1) and, with ``infonce_weight > 0``, ``loss_infonce`` (Eq. 3 as
+    printed: scene-to-face InfoNCE over the batch).
+
+    The alpha switch (Eq. 4): when the batch's ``L_global`` (the sum of the
+    terms, detached) is above ``alpha``, all terms train; at or below it
+    only the contrastive loss does (the others are multiplied by 0 and the
+    gate is logged as ``alpha_gate``). ``alpha=0`` always trains all terms.
+
+    Args:
+        backbone (dict): The frozen encoder (``FrozenCLIPVision``).
+        neck (dict): ``MCFENeck``.
+        cls_head (dict): ``PromptContrastiveHead``.
+        num_frames (int): Frames per view ``T``.
+        polarity_head (dict, optional): ``PolarityHead``; needed when the
+            neck uses polarity and ``use_polarity_loss`` is set.
+        alpha (float): Threshold of the alpha switch. Defaults to 0.
+        use_similarity_loss (bool): Defaults to True.
+        use_polarity_loss (bool): Defaults to True.
+        similarity_weight (float): Weight of ``loss_similarity``. Defaults to 1.
+        infonce_weight (float): Weight of ``loss_infonce``. Defaults to 0.
+        infonce_temperature (float): ``tau`` of Eq. 3. Defaults to 0.07.
+        data_preprocessor (dict, optional): Preprocessor of both streams.
+        train_cfg (dict, optional): Unused, as in MMAction2 recognizers.
+        test_cfg (dict, optional): Unused, as in MMAction2 recognizers.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 cls_head: dict,
+                 num_frames: int,
+                 polarity_head: Optional[dict] = None,
+                 alpha: float = 0.0,
+                 use_similarity_loss: bool = True,
+                 use_polarity_loss: bool = True,
+                 similarity_weight: float = 1.0,
+                 infonce_weight: float = 0.0,
+                 infonce_temperature: float = 0.07,
+                 data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        self.num_frames = num_frames
+        self.streams = self.neck.streams
+        two_streams = len(self.streams) == 2
+        self.use_similarity_loss = use_similarity_loss and two_streams
+        self.use_polarity_loss = use_polarity_loss and self.neck.use_polarity
+        self.polarity_head = MODELS.build(polarity_head) if (
+            polarity_head is not None and self.neck.use_polarity) else None
+        if self.use_polarity_loss and self.polarity_head is None:
+            raise ValueError('use_polarity_loss needs a polarity_head config')
+        if infonce_weight and not two_streams:
+            raise ValueError('the InfoNCE term needs both streams')
+        self.alpha = alpha
+        self.similarity_weight = similarity_weight
+        self.infonce_weight = infonce_weight
+        self.infonce_temperature = infonce_temperature
+
+    def _views(self, imgs: torch.Tensor) -> torch.Tensor:
+        """``B x (V*T) x C x H x W`` -> ``(B*V) x T x C x H x W``."""
+        b, n = imgs.shape[:2]
+        if n % self.num_frames:
+            raise ValueError(f'{n} frames per sample is not a multiple of '
+                             f'num_frames={self.num_frames}')
+        return imgs.reshape(b * n // self.num_frames, self.num_frames, *imgs.shape[2:])
+
+    def encode(self, inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Run the frozen backbone once over every needed frame.
+
+        Returns:
+            dict: ``face``/``scene`` (``clips x T x C``) and ``early``
+            (``clips x T x E``, scene frames) as the neck needs them.
+        """
+        clips = {}
+        for stream in self.streams:
+            key = f'{stream}_imgs'
+            if key not in inputs:
+                raise KeyError(f'the {stream} stream needs inputs[{key!r}]; add '
+                               f'FaceSceneSplit and PackActionInputs(collect_keys=...) '
+                               'to the pipeline')
+            clips[stream] = self._views(inputs[key])
+        frames = torch.cat([c.flatten(0, 1) for c in clips.values()])
+        enc = self.backbone(frames)
+        out, start = {}, 0
+        for stream, clip in clips.items():
+            n = clip.shape[0] * clip.shape[1]
+            out[stream] = enc['feat'][start:start + n].reshape(*clip.shape[:2], -1)
+            if stream == 'scene':
+                out['early'] = enc['early'][start:start + n].reshape(*clip.shape[:2], -1)
+            start += n
+        return out
+
+    def extract_feat(self,
+                     inputs: Dict[str, torch.Tensor],
+                     stage: str = 'neck',
+                     data_samples: Optional[List] = None,
+                     test_mode: bool = False,
+                     return_attn: bool = False) -> tuple:
+        """Encoder features (``stage='backbone'``) or the neck's outputs."""
+        enc = self.encode(inputs)
+        if stage == 'backbone':
+            return enc, dict()
+        return self.neck(enc.get('face'), enc.get('scene'), enc.get('early'),
+                         return_attn=return_attn), dict()
+
+    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: List,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        feats, _ = self.extract_feat(inputs, data_samples=data_samples)
+        losses = self.cls_head.loss(feats['fused'], data_samples)
+        losses['loss_contrast'] = losses.pop('loss_cls')
+        extra = {}
+        if self.use_similarity_loss:
+            cos = F.cosine_similarity(feats['face'], feats['scene'], dim=-1)
+            extra['loss_similarity'] = self.similarity_weight * (1 - cos).mean()
+        if self.use_polarity_loss:
+            pol = self.polarity_head.loss(feats['polarity'], data_samples)
+            extra['loss_polarity'] = pol.pop('loss_polarity')
+            losses.update(pol)
+        if self.infonce_weight:
+            extra['loss_infonce'] = self.infonce_weight * self.infonce(
+                feats['scene'], feats['face'])
+        if extra:
+            total = losses['loss_contrast'].detach() + sum(v.detach() for v in extra.values())
+            gate = (total > self.alpha).float()
+            losses.update({k: v * gate for k, v in extra.items()})
+            losses['alpha_gate'] = gate
+        return losses
+
+    def infonce(self, scene: torch.Tensor, face: torch.Tensor) -> torch.Tensor:
+        """Eq. 3: each scene feature against every face feature of the batch."""
+        sim = F.normalize(scene, dim=-1) @ F.normalize(face, dim=-1).t()
+        target = torch.arange(sim.shape[0], device=sim.device)
+        return F.cross_entropy(sim / self.infonce_temperature, target)
+
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List,
+                **kwargs) -> List:
+        feats, _ = self.extract_feat(inputs, data_samples=data_samples, test_mode=True)
+        return self.cls_head.predict(feats['fused'], data_samples)
+
+    def _forward(self, inputs: Dict[str, torch.Tensor], stage: str = 'neck', **kwargs):
+        feats, _ = self.extract_feat(inputs, stage=stage)
+        return feats

@@ -1,0 +1,61 @@
+"""Scene polarity classifier trained by OUS's polarity loss (Eq. 1)."""
+from typing import Dict, List, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+
+@MODELS.register_module()
+class PolarityHead(BaseModule):
+    """Linear classifier of ``V_pol`` into polarities, with a cross-entropy loss.
+
+    The polarity label comes from the emotion label through
+    ``emotion_to_polarity`` (the paper names no mapping; the configs set one).
+
+    Args:
+        in_channels (int): Width of ``V_pol``.
+        emotion_to_polarity (Sequence[int]): Polarity index of each emotion
+            class, in label order.
+        polarity_names (Sequence[str]): Names of the polarities. Defaults to
+            ``('positive', 'neutral', 'negative')``.
+        loss_weight (float): Weight of ``loss_polarity``. Defaults to 1.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 emotion_to_polarity: Sequence[int],
+                 polarity_names: Sequence[str] = ('positive', 'neutral', 'negative'),
+                 loss_weight: float = 1.0,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.polarity_names = tuple(polarity_names)
+        bad = [p for p in emotion_to_polarity if not 0 <= p < len(polarity_names)]
+        if bad:
+            raise ValueError(f'emotion_to_polarity holds {bad}, outside 0..'
+                             f'{len(polarity_names) - 1} ({self.polarity_names})')
+        self.register_buffer('mapping', torch.tensor(list(emotion_to_polarity)),
+                             persistent=False)
+        self.fc = nn.Linear(in_channels, len(polarity_names))
+        self.loss_weight = loss_weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``B x in_channels`` -> ``B x num_polarities`` logits."""
+        return self.fc(x)
+
+    def polarity_labels(self, data_samples: List) -> torch.Tensor:
+        labels = torch.stack([s.gt_label for s in data_samples]).reshape(-1)
+        if int(labels.max()) >= len(self.mapping):
+            raise ValueError(f'label {int(labels.max())} has no polarity: '
+                             f'emotion_to_polarity covers {len(self.mapping)} classes')
+        return self.mapping[labels.to(self.mapping.device)]
+
+    def loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
+        logits = self(x)
+        target = self.polarity_labels(data_samples).to(logits.device)
+        return dict(
+            loss_polarity=self.loss_weight * F.cross_entropy(logits, target),
+            polarity_acc=(logits.argmax(-1) == target).float().mean().detach())

@@ -1,0 +1,107 @@
+"""CoOp prompt learning over the frozen CLIP text encoder (OUS Eq. 11)."""
+from typing import Optional, Sequence
+
+import open_clip
+import torch
+import torch.nn as nn
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+from .clip_loading import build_open_clip
+
+
+@MODELS.register_module()
+class CoOpPromptLearner(BaseModule):
+    """Class text features from ``[V]_1 ... [V]_M [CLASS].`` prompts.
+
+    The ``M`` context vectors are shared by all classes and learnt (CoOp,
+    Zhou et al. 2022); the CLIP text encoder is frozen and, like the vision
+    encoder, left out of ``state_dict()`` unless ``save_weights`` is set.
+
+    Args:
+        class_names (Sequence[str]): Class names in label order.
+        n_ctx (int): Number of context vectors ``M``. Defaults to 64 (the
+            paper's best, Table 4).
+        ctx_init_std (float): Std of the context vectors' normal init.
+            Defaults to 0.02 (CoOp and the authors' code).
+        model_name (str): open_clip model name. Defaults to ``'ViT-L-14'``.
+        pretrained (str, optional): Local weights file or open_clip tag.
+        model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
+            model; overrides ``model_name``.
+        save_weights (bool): Write the frozen text encoder into checkpoints.
+            Defaults to False.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 class_names: Sequence[str],
+                 n_ctx: int = 64,
+                 ctx_init_std: float = 0.02,
+                 model_name: str = 'ViT-L-14',
+                 pretrained: Optional[str] = None,
+                 model_cfg: Optional[dict] = None,
+                 save_weights: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        clip = build_open_clip(model_name, pretrained, model_cfg)
+        self.class_names = [str(n).replace('_', ' ') for n in class_names]
+        context_length = clip.positional_embedding.shape[0]
+        tokenizer = (open_clip.get_tokenizer(model_name) if model_cfg is None else
+                     open_clip.SimpleTokenizer(context_length=context_length))
+        prompts = [' '.join(['X'] * n_ctx) + f' {name}.' for name in self.class_names]
+        tokens = tokenizer(prompts)
+        longest = int(tokens.argmax(dim=-1).max()) + 1  # EOT has the largest token id
+        if longest > context_length or (tokens != 0).sum(-1).max() >= context_length:
+            raise ValueError(f'n_ctx={n_ctx} plus the class names does not fit CLIP\'s '
+                             f'context length {context_length}')
+        self.register_buffer('tokens', tokens, persistent=False)
+
+        self.text = nn.ModuleDict(
+            dict(token_embedding=clip.token_embedding, transformer=clip.transformer,
+                 ln_final=clip.ln_final))
+        self.text.register_buffer('positional_embedding', clip.positional_embedding.data.clone())
+        self.text.register_buffer('attn_mask', clip.attn_mask, persistent=False)
+        projection = clip.text_projection
+        if isinstance(projection, nn.Parameter):
+            self.text.register_buffer('text_projection', projection.data.clone())
+        else:
+            self.text.projection = projection
+        self.text.requires_grad_(False)
+        self.logit_scale_init = float(clip.logit_scale.detach().exp())
+        self.save_weights = save_weights
+        width = clip.token_embedding.embedding_dim
+        self.ctx = nn.Parameter(torch.randn(n_ctx, width) * ctx_init_std)
+        self.n_ctx = n_ctx
+        self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
+                             projection.out_features)
+        if not save_weights:
+            self._register_state_dict_hook(self._drop_frozen_weights)
+            self._register_load_state_dict_pre_hook(self._fill_frozen_weights)
+
+    @staticmethod
+    def _drop_frozen_weights(module, state_dict, prefix, local_metadata):
+        for key in [k for k in state_dict if k.startswith(prefix + 'text.')]:
+            del state_dict[key]
+
+    def _fill_frozen_weights(self, state_dict, prefix, *args):
+        for name, value in self.text.state_dict().items():
+            state_dict.setdefault(f'{prefix}text.{name}', value)
+
+    def train(self, mode: bool = True) -> 'CoOpPromptLearner':
+        super().train(mode)
+        self.text.eval()
+        return self
+
+    def forward(self) -> torch.Tensor:
+        """Return the L2-normalised class text features, ``num_classes x out_channels``."""
+        text = self.text
+        embed = text.token_embedding(self.tokens)
+        ctx = self.ctx.to(embed.dtype).unsqueeze(0).expand(len(self.tokens), -1, -1)
+        # [SOS] + learnt context replacing the 'X' placeholders + class words + [EOT]
+        x = torch.cat([embed[:, :1], ctx, embed[:, 1 + self.n_ctx:]], dim=1)
+        x = x + text.positional_embedding.to(x.dtype)
+        x = text.transformer(x, attn_mask=text.attn_mask)
+        x = text.ln_final(x)
+        x = x[torch.arange(x.shape[0]), self.tokens.argmax(dim=-1)]
+        x = x @ text.text_projection if 'text_projection' in text._buffers else text.projection(x)
+        return nn.functional.normalize(x, dim=-1)
