@@ -8,5 +8,3 @@ default_scope = 'mmaction'
 # (gloo; DDP refuses device_ids for a CPU module) and for one GPU per process (NCCL).
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False)
-
-default_hooks = dict(logger=dict(interval=10))

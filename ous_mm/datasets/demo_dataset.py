@@ -72,7 +72,7 @@ def _draw_face(img: np.ndarray, cue: int, cx: float, cy: float, fh: float,
                   (int(cx + 1.4 * hood), int(cy + 2.2 * hood)), hood_colour, -1)
     cv2.ellipse(img, c, (int(fw / 2), int(fh / 2)), 0, 0, 360, skin, -1)
     dark = (30, 20, 20)
-    t = max(1, int(fh / 28))
+    t = max(2, int(fh / 12))
     ex, ey = fw * 0.2, fh * 0.12
     for s in (-1, 1):
         cv2.circle(img, (int(cx + s * ex), int(cy - ey)), max(1, int(fh / 16)), dark, -1)
@@ -105,10 +105,9 @@ def _draw_face(img: np.ndarray, cue: int, cx: float, cy: float, fh: float,
 
 def _clip(rng: np.random.Generator, label: int, num_frames: int, size: int):
     scene = _scene(rng, POLARITY[label], size)
-    skin = tuple(int(v) for v in rng.uniform([150, 110, 80], [235, 190, 160]))
-    hood = cv2.cvtColor(np.uint8([[[rng.integers(0, 180), rng.integers(40, 160),
-                                    rng.integers(60, 200)]]]), cv2.COLOR_HSV2RGB)[0, 0]
-    hood = tuple(int(v) for v in hood)
+    skin = tuple(int(v) for v in rng.uniform([200, 150, 120], [230, 180, 150]))
+    grey = int(rng.integers(95, 125))
+    hood = (grey, grey, grey)
     fh = size * rng.uniform(0.36, 0.5)
     cx, cy = rng.uniform(0.3, 0.7) * size, rng.uniform(0.35, 0.6) * size
     vx, vy = rng.uniform(-0.6, 0.6, 2)

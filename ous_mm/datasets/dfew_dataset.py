@@ -67,6 +67,8 @@ class DFEWDataset(BaseActionDataset):
         video_dir (str): Clip folder under ``data_root``. Defaults to
             ``'Clip/original'``.
         video_ext (str): Clip extension. Defaults to ``'.mp4'``.
+        face_box_dir (str): Face-box cache folder under ``data_root``, given
+            to ``LoadFaceBoxes`` through each sample. Defaults to ``'face_boxes'``.
         missing_video (str): ``'error'`` (default) or ``'skip'``: a split line
             whose clip is absent raises an error naming file and line, or is
             skipped, counted and logged.
@@ -84,6 +86,7 @@ class DFEWDataset(BaseActionDataset):
                  val_seed: int = 0,
                  video_dir: str = 'Clip/original',
                  video_ext: str = '.mp4',
+                 face_box_dir: str = 'face_boxes',
                  missing_video: str = 'error',
                  **kwargs) -> None:
         if fold not in range(1, 6):
@@ -95,12 +98,15 @@ class DFEWDataset(BaseActionDataset):
         self.fold, self.subset = fold, subset
         self.val_fraction, self.val_seed = val_fraction, val_seed
         self.video_dir, self.video_ext = video_dir, video_ext
+        self.face_box_root = osp.abspath(osp.join(data_root, face_box_dir))
         self.missing_video = missing_video
         self.num_skipped = 0
         split = 'test' if subset == 'test' else 'train'
         ann_file = self.split_file(data_root, split, fold)
-        super().__init__(ann_file, pipeline=pipeline, data_root=data_root,
-                         data_prefix=dict(video=osp.join(data_root, video_dir)), **kwargs)
+        # absolute paths: BaseDataset would join relative ones with data_root once more
+        super().__init__(osp.abspath(ann_file), pipeline=pipeline, data_root=data_root,
+                         data_prefix=dict(video=osp.abspath(osp.join(data_root, video_dir))),
+                         **kwargs)
 
     @staticmethod
     def split_file(data_root: str, split: str, fold: int) -> str:
@@ -140,7 +146,9 @@ class DFEWDataset(BaseActionDataset):
                                             "missing (set missing_video='skip' to skip such lines)")
                 self.num_skipped += 1
                 continue
-            data_list.append(dict(filename=filename, label=label - 1))
+            data_list.append(dict(filename=filename, label=label - 1,
+                                  video_root=self.data_prefix['video'],
+                                  face_box_root=self.face_box_root))
         return data_list
 
     def load_data_list(self) -> List[dict]:

@@ -74,6 +74,7 @@ class MCFENeck(BaseModule):
         self.use_lstm = use_lstm and len(self.streams) == 2
         self.use_polarity = use_polarity
         self.fusion = fusion
+        self.num_frames = num_frames
         dims = in_channels
         if self.use_lstm:
             self.lstm = nn.LSTM(dims, dims, num_layers=1, batch_first=True)

@@ -12,8 +12,8 @@ class OUSRecognizer(BaseRecognizer):
     """Overall Understanding of the Scene (Mai et al., AAAI 2025).
 
     ``inputs`` is a dict with ``face_imgs`` and/or ``scene_imgs``, each
-    ``B x (V*T) x C x H x W`` (``V`` views of ``T`` frames; V = 1 in
-    training). Both streams go through the frozen backbone in ONE call.
+    ``B x (V*T) x C x H x W`` (``V`` views of ``T`` frames, T the neck's
+    ``num_frames``; V = 1 in training). Both streams go through the frozen backbone in ONE call.
 
     Losses (all ``loss_*``, so MMEngine sums and logs each):
     ``loss_contrast`` (cross-entropy over the prompt logits),
@@ -30,7 +30,6 @@ class OUSRecognizer(BaseRecognizer):
         backbone (dict): The frozen encoder (``FrozenCLIPVision``).
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
-        num_frames (int): Frames per view ``T``.
         polarity_head (dict, optional): ``PolarityHead``; needed when the
             neck uses polarity and ``use_polarity_loss`` is set.
         alpha (float): Threshold of the alpha switch. Defaults to 0.
@@ -48,7 +47,6 @@ class OUSRecognizer(BaseRecognizer):
                  backbone: dict,
                  neck: dict,
                  cls_head: dict,
-                 num_frames: int,
                  polarity_head: Optional[dict] = None,
                  alpha: float = 0.0,
                  use_similarity_loss: bool = True,
@@ -61,7 +59,7 @@ class OUSRecognizer(BaseRecognizer):
                  test_cfg: Optional[dict] = None) -> None:
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor)
-        self.num_frames = num_frames
+        self.num_frames = self.neck.num_frames
         self.streams = self.neck.streams
         two_streams = len(self.streams) == 2
         self.use_similarity_loss = use_similarity_loss and two_streams

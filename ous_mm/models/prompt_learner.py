@@ -43,6 +43,9 @@ class CoOpPromptLearner(BaseModule):
                  save_weights: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if not class_names:
+            raise ValueError('CoOpPromptLearner needs class_names: set them to the dataset '
+                             "config's `classes` (the dataset metainfo), in label order")
         clip = build_open_clip(model_name, pretrained, model_cfg)
         self.class_names = [str(n).replace('_', ' ') for n in class_names]
         context_length = clip.positional_embedding.shape[0]
@@ -50,8 +53,7 @@ class CoOpPromptLearner(BaseModule):
                      open_clip.SimpleTokenizer(context_length=context_length))
         prompts = [' '.join(['X'] * n_ctx) + f' {name}.' for name in self.class_names]
         tokens = tokenizer(prompts)
-        longest = int(tokens.argmax(dim=-1).max()) + 1  # EOT has the largest token id
-        if longest > context_length or (tokens != 0).sum(-1).max() >= context_length:
+        if (tokens != 0).sum(-1).max() >= context_length:  # truncated by the tokenizer
             raise ValueError(f'n_ctx={n_ctx} plus the class names does not fit CLIP\'s '
                              f'context length {context_length}')
         self.register_buffer('tokens', tokens, persistent=False)

@@ -1,4 +1,6 @@
 """Loading a video's cached face boxes into the pipeline."""
+from typing import Optional
+
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
@@ -14,18 +16,25 @@ class LoadFaceBoxes(BaseTransform):
     dataset generator) fills the cache once.
 
     Args:
-        cache_root (str): The face-box cache folder.
-        video_root (str): The folder the cache keys are relative to (the
-            dataset's video folder).
+        cache_root (str, optional): The face-box cache folder. Defaults to
+            ``results['face_box_root']``, which ous-mm's datasets set.
+        video_root (str, optional): The folder the cache keys are relative to.
+            Defaults to ``results['video_root']`` (the dataset's video folder).
     """
 
-    def __init__(self, cache_root: str, video_root: str) -> None:
+    def __init__(self, cache_root: Optional[str] = None,
+                 video_root: Optional[str] = None) -> None:
         self.cache_root = cache_root
         self.video_root = video_root
 
     def transform(self, results: dict) -> dict:
-        results['face_boxes'] = read_boxes(
-            self.cache_root, video_key(results['filename'], self.video_root))
+        cache_root = self.cache_root or results.get('face_box_root')
+        video_root = self.video_root or results.get('video_root')
+        if cache_root is None or video_root is None:
+            raise KeyError('LoadFaceBoxes needs cache_root and video_root, as arguments or '
+                           'from the dataset (face_box_root/video_root in its data infos)')
+        results['face_boxes'] = read_boxes(cache_root,
+                                           video_key(results['filename'], video_root))
         return results
 
     def __repr__(self) -> str:

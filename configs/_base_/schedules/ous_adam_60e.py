@@ -1,0 +1,14 @@
+# The paper's schedule ("Training Details"): Adam, lr 2e-3, batch 16, 60 epochs, lr / 3 when
+# the validation loss has not fallen for 5 epochs, stop once lr < 1e-7, keep the checkpoint
+# with the lowest validation loss (and, for reporting, the one with the best UAR).
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=60, val_begin=1, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+param_scheduler = [
+    dict(type='ReduceOnPlateauLR', monitor='dfer/nll', rule='less', factor=1 / 3, patience=5,
+         by_epoch=True)
+]
+custom_hooks = [dict(type='LRFloorStopHook', min_lr=1e-7), dict(type='FaceFallbackLoggerHook')]
+auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -1,0 +1,8 @@
+# Face stream only: no scene frames, hence no polarity, alignment or similarity loss
+# (the "rigid" DFER setting OUS argues against).
+_base_ = ['../ous_dfew.py']
+model = dict(
+    use_similarity_loss=False,
+    use_polarity_loss=False,
+    polarity_head=None,
+    neck=dict(streams=('face', ), use_polarity=False, use_lstm=False))

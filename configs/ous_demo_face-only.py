@@ -1,0 +1,9 @@
+# Face-only OUS on the demo dataset: the same model with the scene stream (and the scene's
+# polarity and similarity terms) removed; the baseline that cannot see the Rigid Cognitive
+# Problem's missing context.
+_base_ = ['ous_demo.py']
+model = dict(
+    use_similarity_loss=False,
+    use_polarity_loss=False,
+    polarity_head=None,
+    neck=dict(streams=('face', ), use_polarity=False, use_lstm=False))
