@@ -1,0 +1,230 @@
+"""OUS components on tiny random open_clip models (CPU)."""
+import math
+import os.path as osp
+
+import open_clip
+import pytest
+import torch
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import ous_mm  # noqa: F401
+from conftest import REPO
+
+init_default_scope('mmaction')
+T, B = 4, 3
+TINY = dict(
+    embed_dim=32,
+    vision_cfg=dict(image_size=64, layers=4, width=64, patch_size=16, head_width=32),
+    text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
+
+
+def model_cfg(**changes) -> dict:
+    """The demo config's model, shrunk further, with `changes` merged in."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous_demo.py'))
+    clip = dict(model_name='ViT-L-14', pretrained=None, model_cfg=TINY)
+    cfg.merge_from_dict(dict(model=dict(
+        backbone=dict(clip, _delete_=True, type='FrozenCLIPVision', early_block=2),
+        neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=T),
+        cls_head=dict(in_channels=32, prompt_learner=dict(clip, n_ctx=4)),
+        polarity_head=dict(in_channels=32), alpha=0.0)))
+    cfg.merge_from_dict(dict(model=changes))
+    return cfg.model
+
+
+def batch(model, streams=('face_imgs', 'scene_imgs'), labels=(0, 1, 4)):
+    gen = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs={k: [torch.randint(0, 255, (T, 3, 64, 64), generator=gen, dtype=torch.uint8)
+                    for _ in labels] for k in streams},
+        data_samples=[ActionDataSample().set_gt_label(label) for label in labels])
+    data = model.data_preprocessor(data, True)
+    return data['inputs'], data['data_samples']
+
+
+@pytest.fixture(scope='module')
+def model():
+    torch.manual_seed(0)
+    return MODELS.build(model_cfg())
+
+
+def test_shapes_at_every_stage(model):
+    inputs, samples = batch(model)
+    assert inputs['face_imgs'].shape == (B, T, 3, 64, 64)
+    enc = model.encode(inputs)
+    assert enc['face'].shape == enc['scene'].shape == (B, T, 32)
+    assert enc['early'].shape == (B, T, 128)  # [CLS, mean patch] of a 64-wide block
+    feats = model.neck(enc['face'], enc['scene'], enc['early'])
+    assert feats['face'].shape == feats['scene'].shape == feats['polarity'].shape == (B, 32)
+    assert feats['tokens'].shape == (B, 1 + T + 1, 32)  # V_pol, V_ft frames, V_st
+    assert feats['fused'].shape == (B, 32)
+    assert torch.allclose(feats['fused'].norm(dim=-1), torch.ones(B), atol=1e-5)
+    assert model.cls_head(feats['fused']).shape == (B, 7)
+    assert model.polarity_head(feats['polarity']).shape == (B, 3)
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs, samples, mode='predict')
+    model.train()
+    assert len(preds) == B and preds[0].pred_score.shape == (7, )
+    assert torch.allclose(preds[0].pred_score.sum(), torch.tensor(1.0), atol=1e-5)
+
+
+def test_one_step_trains_everything_but_the_encoders(model):
+    inputs, samples = batch(model)
+    model.zero_grad()
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_contrast', 'loss_similarity', 'loss_polarity'} <= set(losses)
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable
+    for name, p in trainable:
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+    frozen = list(model.backbone.visual.parameters()) + list(
+        model.cls_head.prompt_learner.text.parameters())
+    assert frozen and all(not p.requires_grad and p.grad is None for p in frozen)
+    assert not model.backbone.visual.training  # frozen encoder stays in eval mode
+
+
+def test_mcfe_query_is_one_shared_parameter(model):
+    mcfe = model.neck.mcfe
+    names = [n for n, _ in model.named_parameters() if 'query' in n]
+    assert names == ['neck.mcfe.query']
+    assert len(mcfe.blocks) == 2 and all(
+        not any('query' in n for n, _ in b.named_parameters()) for b in mcfe.blocks)
+    # every block attends from the same queries: the gradient of each block reaches them
+    seen = []
+    for block in mcfe.blocks:
+        block.attn.register_forward_hook(lambda m, args, out: seen.append(args[0]))
+    mcfe(torch.randn(2, 5, 32))
+    assert len(seen) == 2 and all(q.data_ptr() == seen[0].data_ptr() for q in seen)
+
+
+def test_losses_equal_hand_computed_values(model):
+    samples = [ActionDataSample().set_gt_label(1), ActionDataSample().set_gt_label(4)]
+    fused = F.normalize(torch.tensor([[1.0] + [0.0] * 31, [0.0, 1.0] + [0.0] * 30]), dim=-1)
+    face = torch.tensor([[1.0, 0.0] + [0.0] * 30, [1.0, 1.0] + [0.0] * 30])
+    scene = torch.tensor([[1.0, 0.0] + [0.0] * 30, [1.0, 0.0] + [0.0] * 30])
+    polarity = torch.zeros(2, 32)
+    polarity[0, 0], polarity[1, 1] = 1.0, 2.0
+    with torch.no_grad():
+        model.polarity_head.fc.weight.zero_()
+        model.polarity_head.fc.bias.copy_(torch.tensor([0.0, 1.0, 2.0]))
+        model.polarity_head.fc.weight[0, 0] = 1.0  # polarity logits: [1, 1, 2] and [0, 1, 2]
+    feats = dict(fused=fused, face=face, scene=scene, polarity=polarity)
+    original = model.extract_feat
+    model.extract_feat = lambda *a, **k: (feats, {})
+    try:
+        losses = model.loss({}, samples)
+    finally:
+        model.extract_feat = original
+    # Eq. 2: 1 - cos; sample 1 is parallel (0), sample 2 at 45 degrees (1 - 1/sqrt 2)
+    assert losses['loss_similarity'].item() == pytest.approx((1 - 1 / math.sqrt(2)) / 2, abs=1e-6)
+    # Eq. 1: Sad (label 1) and Surprise (label 4) are negative (2) and positive (0)
+    l1 = -math.log(math.exp(2) / (math.e + math.e + math.exp(2)))
+    l2 = -math.log(1 / (1 + math.e + math.exp(2)))
+    assert losses['loss_polarity'].item() == pytest.approx((l1 + l2) / 2, abs=1e-5)
+    # L_contrast: cross-entropy of scale x cos(fused, class prompt)
+    with torch.no_grad():
+        text = model.cls_head.prompt_learner()
+    scale = math.exp(model.cls_head.log_logit_scale.item())
+    expect = 0.0
+    for f, label in zip(fused, (1, 4)):
+        logits = [scale * float(f @ t) for t in text]
+        expect -= logits[label] - math.log(sum(math.exp(v) for v in logits))
+    assert losses['loss_contrast'].item() == pytest.approx(expect / 2, rel=1e-4)
+    # Eq. 3 (optional term): InfoNCE of scene i against every face j
+    sim = [[float(F.cosine_similarity(s, f, dim=0)) / 0.07 for f in face] for s in scene]
+    nce = -sum(sim[i][i] - math.log(sum(math.exp(v) for v in sim[i])) for i in range(2)) / 2
+    assert model.infonce(scene, face).item() == pytest.approx(nce, rel=1e-5)
+
+
+@pytest.mark.parametrize('alpha,kept', [(0.0, True), (1e9, False)])
+def test_alpha_switch(alpha, kept):
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg(alpha=alpha))
+    inputs, samples = batch(model)
+    losses = model(inputs, samples, mode='loss')
+    assert losses['alpha_gate'].item() == float(kept)
+    for key in ('loss_similarity', 'loss_polarity'):
+        assert (losses[key].item() > 0) == kept, key
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    grad = model.polarity_head.fc.weight.grad
+    assert (grad is not None and grad.abs().sum() > 0) == kept
+    assert model.cls_head.prompt_learner.ctx.grad.abs().sum() > 0  # contrast always trains
+
+
+@pytest.mark.parametrize('stream', ['face', 'scene'])
+def test_single_stream_variants(stream):
+    changes = dict(use_similarity_loss=False, neck=dict(streams=(stream, ), use_lstm=False))
+    if stream == 'face':
+        changes.update(use_polarity_loss=False, polarity_head=None)
+        changes['neck']['use_polarity'] = False
+    model = MODELS.build(model_cfg(**changes))
+    encoded = []
+    model.backbone.register_forward_hook(lambda m, a, out: encoded.append(a[0].shape[0]))
+    inputs, samples = batch(model)
+    losses = model(inputs, samples, mode='loss')
+    assert 'loss_similarity' not in losses
+    assert ('loss_polarity' in losses) == (stream == 'scene')
+    assert encoded == [B * T]  # only this stream's frames went through the encoder
+    with torch.no_grad():
+        preds = model(inputs, samples, mode='predict')
+    assert preds[0].pred_score.shape == (7, )
+
+
+def test_wrong_class_count_is_refused():
+    with pytest.raises(ValueError, match='num_classes=6 but the prompt learner has 7'):
+        MODELS.build(model_cfg(cls_head=dict(num_classes=6)))
+
+
+def _save_clip(path, **kwargs):
+    torch.manual_seed(1)
+    clip = (open_clip.create_model(kwargs['model_name']) if 'model_name' in kwargs else
+            open_clip.CLIP(**kwargs['model_cfg'])).eval()
+    torch.save(clip.state_dict(), path)
+    return clip
+
+
+def test_weights_from_local_file_and_checkpoints_without_them(tmp_path):
+    path = str(tmp_path / 'tiny_clip.pt')
+    clip = _save_clip(path, model_cfg=TINY)
+    pretrained = dict(model_name='ViT-L-14', pretrained=path, model_cfg=TINY)
+    cfg = model_cfg(backbone=pretrained, cls_head=dict(prompt_learner=pretrained))
+    model = MODELS.build(cfg).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model.backbone(x)['feat'], clip.visual(x))
+    text = model.cls_head.prompt_learner.text
+    assert torch.equal(text.token_embedding.weight, clip.token_embedding.weight)
+
+    state = model.state_dict()
+    assert not any(k.startswith(('backbone.visual.', 'cls_head.prompt_learner.text.'))
+                   for k in state)
+    torch.manual_seed(5)  # different random trainable weights
+    other = MODELS.build(cfg).eval()
+    other.load_state_dict(state, strict=True)  # frozen weights come from `pretrained`
+    inputs, samples = batch(model)
+    with torch.no_grad():
+        a = model(inputs, samples, mode='predict')[0].pred_score
+        b = other(inputs, samples, mode='predict')[0].pred_score
+    assert torch.equal(a, b)
+
+
+def test_named_model_weights_from_local_file(tmp_path):
+    """A named open_clip model (as ViT-L-14 in the paper config) loads a saved state dict."""
+    path = str(tmp_path / 'vit-s-32.pt')
+    clip = _save_clip(path, model_name='ViT-S-32')
+    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_name='ViT-S-32',
+                                 pretrained=path))
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        assert torch.equal(backbone(x)['feat'], clip.visual(x))
+
+
+def test_missing_weights_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match='CLIP weights file not found'):
+        MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY,
+                          pretrained=str(tmp_path / 'nope.pt')))
