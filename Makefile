@@ -12,6 +12,4 @@ test: install
 	$(PY) -m pytest -q tests
 
 demo: install
-	$(PY) tools/data/make_smoke_dataset.py data/smoke
-	$(PY) tools/train.py configs/smoke/tsn_r18_1xb4-1x1x3-3e_smoke-rgb.py --work-dir work_dirs/smoke
-	$(PY) tools/test.py configs/smoke/tsn_r18_1xb4-1x1x3-3e_smoke-rgb.py work_dirs/smoke/epoch_3.pth --work-dir work_dirs/smoke
+	$(PY) tools/run_demo.py

@@ -35,18 +35,18 @@ model = dict(
     polarity_head=dict(in_channels=64))
 
 train_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(type='CheckedDecordInit', io_backend='disk'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='CheckedDecordDecode'),
     dict(type='LoadFaceBoxes'),
     dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size),
     dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
          meta_keys=('face_missing', 'face_fallback'))
 ]
 test_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(type='CheckedDecordInit', io_backend='disk'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='CheckedDecordDecode'),
     dict(type='LoadFaceBoxes'),
     dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size),
     dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),

@@ -54,3 +54,14 @@ def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path):
     out = proc.stdout + proc.stderr
     assert re.search(r'dfer/UAR: [0-9.]+', out) and re.search(r'dfer/WAR: [0-9.]+', out)
     assert 'FaceSceneSplit (test)' in out
+
+
+def test_dist_train_ous_with_torchrun(demo_root, tmp_path):
+    """`tools/dist_train.sh <OUS config> N` as on GPUs, here 2 CPU processes over gloo."""
+    from conftest import free_port
+    work = str(tmp_path / 'dist')
+    proc = run(['bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir', work,
+                *demo_options(demo_root, 'train_cfg.max_epochs=1')],
+               env=dict(PORT=str(free_port())))
+    assert 'GPU number: 2' in proc.stdout + proc.stderr
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..utils.synthetic_video import write_video
-from .dfew_dataset import DFEW_CLASSES
+from .dfer_dataset import DFEW_CLASSES
 from .face_box_cache import write_boxes
 
 # Polarity of each DFEW class (0 positive, 1 neutral, 2 negative); the configs' default.

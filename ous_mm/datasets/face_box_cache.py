@@ -20,7 +20,7 @@ import numpy as np
 
 
 def video_key(filename: str, video_root: str) -> str:
-    """The cache key of a video: its path under ``video_root`` without extension."""
+    """The cache key of a video (or frame folder): its path under ``video_root``, no extension."""
     rel = osp.relpath(osp.abspath(filename), osp.abspath(video_root))
     if rel.startswith('..'):
         raise ValueError(f'{filename} is not inside the video folder {video_root}')

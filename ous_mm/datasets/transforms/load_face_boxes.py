@@ -9,7 +9,7 @@ from ..face_box_cache import read_boxes, video_key
 
 @TRANSFORMS.register_module()
 class LoadFaceBoxes(BaseTransform):
-    """Read the per-frame face boxes of ``results['filename']`` from the cache.
+    """Read the per-frame face boxes of a clip (``filename`` or ``frame_dir``) from the cache.
 
     Added key: ``face_boxes`` (``num_frames x 5``, NaN rows where no face
     was found). No detector runs here: ``tools/detect_faces.py`` (or the demo
@@ -33,8 +33,8 @@ class LoadFaceBoxes(BaseTransform):
         if cache_root is None or video_root is None:
             raise KeyError('LoadFaceBoxes needs cache_root and video_root, as arguments or '
                            'from the dataset (face_box_root/video_root in its data infos)')
-        results['face_boxes'] = read_boxes(cache_root,
-                                           video_key(results['filename'], video_root))
+        source = results.get('filename') or results['frame_dir']
+        results['face_boxes'] = read_boxes(cache_root, video_key(source, video_root))
         return results
 
     def __repr__(self) -> str:

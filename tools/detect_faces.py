@@ -1,0 +1,164 @@
+"""Detect faces once over a whole dataset and fill the face-box cache that training reads.
+
+    python tools/detect_faces.py configs/ous_dfew.py                  # every video of the config's splits
+    python tools/detect_faces.py data/DFEW                             # a DFEW or FERV39k release folder
+    python tools/detect_faces.py VIDEO_DIR --cache-root BOXES          # any folder of videos
+    python tools/detect_faces.py CONFIG --detector mmdet --det-config FACE_DET.py \
+        --det-checkpoint FACE_DET.pth --device cuda --workers 4       # one worker per GPU, round robin
+
+The default detector is OpenCV's Haar cascade (offline, CPU). Resumable: videos whose cache file
+exists are skipped, and files are written atomically. Videos that cannot be decoded are listed at
+the end (and in <cache root>/failed_videos.txt); the exit code is 1 when there are any.
+"""
+import argparse
+import glob
+import multiprocessing as mp
+import os
+import os.path as osp
+import sys
+from typing import List, Tuple
+
+from tqdm import tqdm
+
+VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm')
+RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('source', help='an ous-mm config, a dataset release folder or a video folder')
+    parser.add_argument('--detector', choices=('opencv', 'mmdet'), default='opencv')
+    parser.add_argument('--det-config', help='mmdet config of a face detector')
+    parser.add_argument('--det-checkpoint', help='mmdet checkpoint of a face detector')
+    parser.add_argument('--score-thr', type=float, default=0.5)
+    parser.add_argument('--face-class', default='face', help='face class name of the detector')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (workers share the GPUs)")
+    parser.add_argument('--batch-size', type=int, default=16, help='frames per detector call')
+    parser.add_argument('--workers', type=int, default=1, help='parallel processes')
+    parser.add_argument('--cache-root', help='cache folder (default: the dataset\'s face_boxes)')
+    parser.add_argument('--video-root', help='folder the cache keys are relative to')
+    args = parser.parse_args()
+    if args.detector == 'mmdet' and not args.det_config:
+        parser.error('--detector mmdet needs --det-config (and --det-checkpoint)')
+    return args
+
+
+def videos_of_config(path: str) -> List[Tuple[str, str, str]]:
+    """(video, video root, cache root) of every clip in the config's train/val/test splits."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import ous_mm  # noqa: F401
+    from mmaction.registry import DATASETS
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    found = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(loader) is None:
+            continue
+        dataset = DATASETS.build(dict(cfg[loader].dataset, pipeline=[]))
+        for i in range(len(dataset)):
+            info = dataset.get_data_info(i)
+            found[info['filename']] = (info['filename'], info['video_root'], info['face_box_root'])
+    return sorted(found.values())
+
+
+def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[str, str, str]]:
+    for sub, cache in RELEASES:
+        if video_root is None and osp.isdir(osp.join(root, sub)):
+            video_root = osp.join(root, sub)
+            cache_root = cache_root or osp.join(root, cache)
+    video_root = video_root or root
+    if cache_root is None:
+        sys.exit(f'{root} is not a DFEW or FERV39k release folder: give --cache-root')
+    files = [f for f in glob.glob(osp.join(video_root, '**', '*'), recursive=True)
+             if f.lower().endswith(VIDEO_EXTS)]
+    return [(osp.abspath(f), osp.abspath(video_root), osp.abspath(cache_root)) for f in sorted(files)]
+
+
+def build_detector(args, worker: int):
+    import ous_mm  # noqa: F401
+    from mmaction.registry import MODELS
+    if args.detector == 'opencv':
+        return MODELS.build(dict(type='OpenCVHaarFaceDetector'))
+    device = args.device
+    if device == 'cuda':
+        import torch
+        device = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
+    return MODELS.build(dict(type='MMDetFaceDetector', config=args.det_config,
+                             checkpoint=args.det_checkpoint, score_thr=args.score_thr,
+                             device=device, batch_size=args.batch_size,
+                             face_class=args.face_class))
+
+
+_detector = None
+
+
+def _init_worker(args, counter) -> None:
+    global _detector
+    with counter.get_lock():
+        worker = counter.value
+        counter.value += 1
+    _detector = build_detector(args, worker)
+
+
+def detect_video(job: Tuple[str, str, str]) -> Tuple[str, str]:
+    """Detect faces in every frame of one video; returns (video, error or '')."""
+    import decord
+
+    from ous_mm.datasets.face_box_cache import video_key, write_boxes
+    video, video_root, cache_root = job
+    try:
+        reader = decord.VideoReader(video, num_threads=1)
+        boxes = []
+        for start in range(0, len(reader), 64):
+            frames = reader.get_batch(list(range(start, min(start + 64, len(reader))))).asnumpy()
+            boxes.extend(_detector(list(frames)))
+        if not boxes:
+            raise ValueError('the video has no frames')
+        height, width = reader[0].shape[:2]
+    except Exception as err:  # a broken file must not stop the whole run
+        return video, f'{type(err).__name__}: {str(err).splitlines()[0][:200]}'
+    write_boxes(cache_root, video_key(video, video_root), boxes, (height, width), _detector.name,
+                video=osp.relpath(video, video_root))
+    return video, ''
+
+
+def main() -> None:
+    args = parse_args()
+    if args.source.endswith('.py'):
+        jobs = videos_of_config(args.source)
+        if args.cache_root:
+            jobs = [(v, r, osp.abspath(args.cache_root)) for v, r, _ in jobs]
+    else:
+        jobs = videos_of_folder(args.source, args.cache_root, args.video_root)
+    from ous_mm.datasets.face_box_cache import box_file, video_key
+    todo = [j for j in jobs if not osp.isfile(box_file(j[2], video_key(j[0], j[1])))]
+    print(f'{len(jobs)} videos, {len(jobs) - len(todo)} already in the cache, {len(todo)} to do')
+    failed = []
+    counter = mp.Value('i', 0)
+    if args.workers > 1:
+        ctx = mp.get_context('spawn')
+        counter = ctx.Value('i', 0)
+        with ctx.Pool(args.workers, _init_worker, (args, counter)) as pool:
+            results = pool.imap_unordered(detect_video, todo)
+            failed = [r for r in tqdm(results, total=len(todo), unit='video') if r[1]]
+    else:
+        _init_worker(args, counter)
+        failed = [r for r in (detect_video(j) for j in tqdm(todo, unit='video')) if r[1]]
+    if failed:
+        cache_root = todo[0][2]
+        os.makedirs(cache_root, exist_ok=True)
+        with open(osp.join(cache_root, 'failed_videos.txt'), 'w') as f:
+            f.writelines(f'{v}\t{e}\n' for v, e in failed)
+        print(f'{len(failed)} videos could not be read (listed in '
+              f'{osp.join(cache_root, "failed_videos.txt")}):')
+        for video, error in failed[:20]:
+            print(f'  {video}: {error}')
+        sys.exit(1)
+    print('done')
+
+
+if __name__ == '__main__':
+    main()
