@@ -1,6 +1,7 @@
 """Detect faces once over a whole dataset and fill the face-box cache that training reads.
 
-    python tools/detect_faces.py configs/ous_dfew.py                  # every video of the config's splits
+    python tools/detect_faces.py configs/ous_dfew.py                  # every clip of the config's splits
+                                                                      # (videos or frame folders)
     python tools/detect_faces.py data/DFEW                             # a DFEW or FERV39k release folder
     python tools/detect_faces.py VIDEO_DIR --cache-root BOXES          # any folder of videos
     python tools/detect_faces.py CONFIG --detector mmdet --det-config FACE_DET.py \
@@ -16,11 +17,14 @@ import multiprocessing as mp
 import os
 import os.path as osp
 import sys
-from typing import List, Tuple
+from typing import Iterator, List, Tuple
 
+import cv2
+import numpy as np
 from tqdm import tqdm
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm')
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
 RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'))
 
 
@@ -28,7 +32,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('source', help='an ous-mm config, a dataset release folder or a video folder')
-    parser.add_argument('--detector', choices=('opencv', 'mmdet'), default='opencv')
+    parser.add_argument('--detector', choices=('opencv', 'mmdet'),
+                        help="default: the config's `face_detector`, else opencv")
     parser.add_argument('--det-config', help='mmdet config of a face detector')
     parser.add_argument('--det-checkpoint', help='mmdet checkpoint of a face detector')
     parser.add_argument('--score-thr', type=float, default=0.5)
@@ -60,7 +65,8 @@ def videos_of_config(path: str) -> List[Tuple[str, str, str]]:
         dataset = DATASETS.build(dict(cfg[loader].dataset, pipeline=[]))
         for i in range(len(dataset)):
             info = dataset.get_data_info(i)
-            found[info['filename']] = (info['filename'], info['video_root'], info['face_box_root'])
+            clip = info.get('filename') or info['frame_dir']  # a video or a frame folder
+            found[clip] = (clip, info['video_root'], info['face_box_root'])
     return sorted(found.values())
 
 
@@ -80,7 +86,16 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
 def build_detector(args, worker: int):
     import ous_mm  # noqa: F401
     from mmaction.registry import MODELS
-    if args.detector == 'opencv':
+    if args.detector is None and args.source.endswith('.py'):
+        from mmengine.config import Config
+        cfg = Config.fromfile(args.source).get('face_detector')
+        if cfg is not None:  # the config picks the backend by type=
+            cfg = dict(cfg)
+            if cfg['type'] == 'MMDetFaceDetector' and args.device == 'cuda':
+                import torch
+                cfg['device'] = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
+            return MODELS.build(cfg)
+    if args.detector in (None, 'opencv'):
         return MODELS.build(dict(type='OpenCVHaarFaceDetector'))
     device = args.device
     if device == 'cuda':
@@ -103,21 +118,36 @@ def _init_worker(args, counter) -> None:
     _detector = build_detector(args, worker)
 
 
-def detect_video(job: Tuple[str, str, str]) -> Tuple[str, str]:
-    """Detect faces in every frame of one video; returns (video, error or '')."""
+def frame_chunks(clip: str, size: int = 64) -> Iterator[List[np.ndarray]]:
+    """RGB frames of a video file (decord) or a folder of frame images, in chunks."""
+    if osp.isdir(clip):
+        names = sorted(n for n in os.listdir(clip) if n.lower().endswith(IMAGE_EXTS))
+        for start in range(0, len(names), size):
+            chunk = []
+            for name in names[start:start + size]:
+                image = cv2.imread(osp.join(clip, name))
+                if image is None:
+                    raise IOError(f'cannot read frame {osp.join(clip, name)}')
+                chunk.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            yield chunk
+        return
     import decord
+    reader = decord.VideoReader(clip, num_threads=1)
+    for start in range(0, len(reader), size):
+        yield list(reader.get_batch(list(range(start, min(start + size, len(reader))))).asnumpy())
 
+
+def detect_video(job: Tuple[str, str, str]) -> Tuple[str, str]:
+    """Detect faces in every frame of one clip; returns (clip, error or '')."""
     from ous_mm.datasets.face_box_cache import video_key, write_boxes
     video, video_root, cache_root = job
     try:
-        reader = decord.VideoReader(video, num_threads=1)
-        boxes = []
-        for start in range(0, len(reader), 64):
-            frames = reader.get_batch(list(range(start, min(start + 64, len(reader))))).asnumpy()
-            boxes.extend(_detector(list(frames)))
+        boxes, height, width = [], 0, 0
+        for frames in frame_chunks(video):
+            height, width = frames[0].shape[:2]
+            boxes.extend(_detector(frames))
         if not boxes:
             raise ValueError('the video has no frames')
-        height, width = reader[0].shape[:2]
     except Exception as err:  # a broken file must not stop the whole run
         return video, f'{type(err).__name__}: {str(err).splitlines()[0][:200]}'
     write_boxes(cache_root, video_key(video, video_root), boxes, (height, width), _detector.name,

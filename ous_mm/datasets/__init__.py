@@ -2,10 +2,11 @@ from .demo_dataset import make_demo_dataset
 from .dfer_dataset import DFEW_CLASSES, DFERDataset, stratified_holdout
 from .dfew_dataset import DFEWDataset
 from .ferv39k_dataset import FERV39kDataset
-from .transforms import CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit, LoadFaceBoxes
+from .transforms import (CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit, LoadFaceBoxes,
+                         LoadReleasedFaceCrops)
 
 __all__ = [
     'CheckedDecordDecode', 'CheckedDecordInit', 'DFERDataset', 'DFEWDataset', 'DFEW_CLASSES',
-    'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'make_demo_dataset',
+    'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops', 'make_demo_dataset',
     'stratified_holdout'
 ]

@@ -57,6 +57,10 @@ class DFERDataset(BaseActionDataset):
         frame_tmpl (str): Frame file names for frame folders. Defaults to
             ``'{:05d}.jpg'`` (ffmpeg's ``%05d.jpg``).
         face_box_dir (str): Face-box cache folder. Defaults to ``'face_boxes'``.
+        face_crop_dir (str, optional): The release's face-crop folder (DFEW
+            ``'Clip/clip_224x224'``, FERV39k ``'2_ClipsforFaceCrop'``), given to
+            ``LoadReleasedFaceCrops`` for an optional face stream from the
+            released crops; the scene stream always comes from ``video_dir``.
         missing_video (str): ``'error'``: a split line whose clip is absent
             raises an error naming file and line; ``'skip'``: it is skipped,
             counted (``num_skipped``) and logged. Defaults to ``'error'``.
@@ -78,6 +82,7 @@ class DFERDataset(BaseActionDataset):
                  video_ext: str = '.mp4',
                  frame_tmpl: str = '{:05d}.jpg',
                  face_box_dir: str = 'face_boxes',
+                 face_crop_dir: Optional[str] = None,
                  missing_video: str = 'error',
                  **kwargs) -> None:
         for name, value, allowed in (('subset', subset, ('train', 'val', 'test')),
@@ -89,6 +94,8 @@ class DFERDataset(BaseActionDataset):
         self.media, self.video_ext, self.frame_tmpl = media, video_ext, frame_tmpl
         self.missing_video = missing_video
         self.face_box_root = osp.abspath(osp.join(data_root, face_box_dir))
+        self.face_crop_root = (osp.abspath(osp.join(data_root, face_crop_dir))
+                               if face_crop_dir else None)
         self.num_skipped = 0
         if media == 'frames':
             kwargs.setdefault('start_index', 1)
@@ -122,6 +129,8 @@ class DFERDataset(BaseActionDataset):
             return None
         except ValueError as err:
             raise ValueError(f'{where}: {err}') from None
+        if self.face_crop_root:
+            info['face_crop_dir'] = osp.join(self.face_crop_root, clip)
         return info
 
     def load_data_list(self) -> List[dict]:

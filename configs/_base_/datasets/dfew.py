@@ -6,6 +6,11 @@ data_root = 'data/DFEW'
 num_frames = 16
 image_size = 224
 classes = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
+# The detector tools/detect_faces.py runs once over the dataset (never in the training loop).
+# Offline default; for real work an mmdet face detector, e.g.
+# dict(type='MMDetFaceDetector', config='face_det.py', checkpoint='face_det.pth',
+#      score_thr=0.5, device='cuda', batch_size=32)
+face_detector = dict(type='OpenCVHaarFaceDetector')
 
 train_pipeline = [
     dict(type='CheckedDecordInit', io_backend='disk'),

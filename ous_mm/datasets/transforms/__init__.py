@@ -1,5 +1,9 @@
 from .checked_decord import CheckedDecordDecode, CheckedDecordInit
 from .face_scene_split import FaceSceneSplit
 from .load_face_boxes import LoadFaceBoxes
+from .load_released_face_crops import LoadReleasedFaceCrops
 
-__all__ = ['CheckedDecordDecode', 'CheckedDecordInit', 'FaceSceneSplit', 'LoadFaceBoxes']
+__all__ = [
+    'CheckedDecordDecode', 'CheckedDecordInit', 'FaceSceneSplit', 'LoadFaceBoxes',
+    'LoadReleasedFaceCrops'
+]

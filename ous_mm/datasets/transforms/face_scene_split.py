@@ -27,6 +27,10 @@ class FaceSceneSplit(BaseTransform):
     ``FaceFallbackLoggerHook`` logs both counts per epoch);
     ``no_face='error'`` raises an error naming the video.
 
+    With ``face_imgs`` already in the results (``LoadReleasedFaceCrops``:
+    the release's own face crops), those faces are kept and only the scene
+    images are made.
+
     Required keys: ``imgs`` (RGB frames), ``frame_inds``; optional
     ``face_boxes`` (from ``LoadFaceBoxes``; absent means no face anywhere).
     Added keys: ``face_imgs`` and ``scene_imgs`` (``T x 3 x size x size``
@@ -111,11 +115,12 @@ class FaceSceneSplit(BaseTransform):
             half = self.center_fraction * min(h, w) / (2 * self.margin)
             boxes = np.tile([w / 2 - half, h / 2 - half, w / 2 + half, h / 2 + half],
                             (len(frames), 1))
-        face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
+        if 'face_imgs' not in results:
+            face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
+            results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
         scene = np.stack([
             self.scene_image(f, None if fallback else b) for f, b in zip(frames, boxes)
         ])
-        results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
         results['scene_imgs'] = np.ascontiguousarray(scene.transpose(0, 3, 1, 2))
         results['face_missing'] = missing
         results['face_fallback'] = fallback
