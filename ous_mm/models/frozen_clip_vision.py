@@ -7,10 +7,11 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from .clip_loading import build_open_clip
+from .frozen_weights import FrozenWeightsMixin
 
 
 @MODELS.register_module()
-class FrozenCLIPVision(BaseModule):
+class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
     """A frozen open_clip ViT that encodes every frame of both streams in one call.
 
     The encoder stays in eval mode with no gradients (OUS, "Other Detail of
@@ -57,21 +58,10 @@ class FrozenCLIPVision(BaseModule):
         self._early: Optional[torch.Tensor] = None
         blocks[early_block - 1].register_forward_hook(self._keep_early)
         if not save_weights:
-            self._register_state_dict_hook(self._drop_frozen_weights)
-            self._register_load_state_dict_pre_hook(self._fill_frozen_weights)
+            self.exclude_frozen_weights('visual')
 
     def _keep_early(self, module: nn.Module, args, output: torch.Tensor) -> None:
         self._early = output
-
-    @staticmethod
-    def _drop_frozen_weights(module, state_dict, prefix, local_metadata):
-        for key in [k for k in state_dict if k.startswith(prefix + 'visual.')]:
-            del state_dict[key]
-
-    def _fill_frozen_weights(self, state_dict, prefix, *args):
-        # A checkpoint without the frozen weights keeps the ones built from `pretrained`.
-        for name, value in self.visual.state_dict().items():
-            state_dict.setdefault(f'{prefix}visual.{name}', value)
 
     def train(self, mode: bool = True) -> 'FrozenCLIPVision':
         super().train(mode)

@@ -8,10 +8,11 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from .clip_loading import build_open_clip
+from .frozen_weights import FrozenWeightsMixin
 
 
 @MODELS.register_module()
-class CoOpPromptLearner(BaseModule):
+class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
     """Class text features from ``[V]_1 ... [V]_M [CLASS].`` prompts.
 
     The ``M`` context vectors are shared by all classes and learnt (CoOp,
@@ -77,17 +78,7 @@ class CoOpPromptLearner(BaseModule):
         self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
                              projection.out_features)
         if not save_weights:
-            self._register_state_dict_hook(self._drop_frozen_weights)
-            self._register_load_state_dict_pre_hook(self._fill_frozen_weights)
-
-    @staticmethod
-    def _drop_frozen_weights(module, state_dict, prefix, local_metadata):
-        for key in [k for k in state_dict if k.startswith(prefix + 'text.')]:
-            del state_dict[key]
-
-    def _fill_frozen_weights(self, state_dict, prefix, *args):
-        for name, value in self.text.state_dict().items():
-            state_dict.setdefault(f'{prefix}text.{name}', value)
+            self.exclude_frozen_weights('text')
 
     def train(self, mode: bool = True) -> 'CoOpPromptLearner':
         super().train(mode)
