@@ -52,7 +52,8 @@ test_pipeline = [
     dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
          meta_keys=('face_missing', 'face_fallback'))
 ]
-loader = dict(batch_size=16, num_workers=2, persistent_workers=True)  # the paper's batch of 16
+# the paper's batch of 16; timeout: a hung worker fails the run (see the dfew dataset config)
+loader = dict(batch_size=16, num_workers=2, persistent_workers=True, timeout=120)
 train_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=test_pipeline))

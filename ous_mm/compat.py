@@ -3,15 +3,18 @@
 Applied once by ``import ous_mm``; every fix is a no-op where the stack does not need it.
 """
 import importlib.util
+import os
 import os.path as osp
 import pickle
+import re
 import sys
 import types
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 import torch
 
 _applied = False
+_find_latest_checkpoint: Optional[Callable] = None
 
 
 def _mmaction_root() -> str:
@@ -130,6 +133,60 @@ def patch_checkpoint_loading() -> None:
     CheckpointLoader._schemes[''] = wrapped
 
 
+def _atomic_put(self, obj: bytes, filepath) -> None:
+    """``LocalBackend.put`` that never leaves a half-written file under ``filepath``.
+
+    MMEngine saves checkpoints through ``put``; a run killed while writing
+    would leave a truncated ``epoch_N.pth`` that ``--resume PATH`` could pick
+    up. Writing to a temporary file and renaming it (atomic on POSIX) leaves
+    either the old state or the complete file.
+    """
+    filepath = str(filepath)
+    os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
+    tmp = f'{filepath}.tmp{os.getpid()}'
+    with open(tmp, 'wb') as f:
+        f.write(obj)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, filepath)
+
+
+def _latest_checkpoint(path: str) -> Optional[str]:
+    """MMEngine's ``find_latest_checkpoint`` that survives a broken ``last_checkpoint``.
+
+    ``last_checkpoint`` is rewritten in place after every save; if a kill
+    truncated it (or it names a file that is gone), fall back to the newest
+    complete ``epoch_N.pth``/``iter_N.pth`` of the work dir instead of
+    silently starting from scratch.
+    """
+    from mmengine.runner import checkpoint as ckpt_module
+    last = _find_latest_checkpoint(path)
+    if last and osp.isfile(last):
+        return last
+    found = []
+    for name in os.listdir(path) if osp.isdir(path) else []:
+        match = re.fullmatch(r'(epoch|iter)_(\d+)\.pth', name)
+        if match:
+            found.append((int(match.group(2)), osp.join(path, name)))
+    if not found:
+        return last
+    newest = max(found)[1]
+    ckpt_module.print_log(f'last_checkpoint in {path} is unusable ({last!r}); resuming from '
+                          f'the newest checkpoint {newest}', logger='current')
+    return newest
+
+
+def patch_checkpoint_saving() -> None:
+    """Atomic checkpoint files, and resume that finds them if ``last_checkpoint`` broke."""
+    global _find_latest_checkpoint
+    from mmengine.fileio.backends import LocalBackend
+    from mmengine.runner import runner as runner_module
+    LocalBackend.put = _atomic_put
+    if runner_module.find_latest_checkpoint is not _latest_checkpoint:
+        _find_latest_checkpoint = runner_module.find_latest_checkpoint
+        runner_module.find_latest_checkpoint = _latest_checkpoint
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _applied
@@ -137,4 +194,5 @@ def apply() -> None:
         return
     patch_missing_drn()
     patch_checkpoint_loading()
+    patch_checkpoint_saving()
     _applied = True

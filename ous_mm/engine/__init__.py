@@ -1,4 +1,5 @@
 from .face_fallback_logger_hook import FaceFallbackLoggerHook
 from .lr_floor_stop_hook import LRFloorStopHook
+from .memory_monitor_hook import MemoryMonitorHook
 
-__all__ = ['FaceFallbackLoggerHook', 'LRFloorStopHook']
+__all__ = ['FaceFallbackLoggerHook', 'LRFloorStopHook', 'MemoryMonitorHook']

@@ -32,10 +32,14 @@ test_pipeline = [
 ]
 
 split = dict(fold=1, val_fraction=0.1, val_seed=0)  # validation held out of the training file
+# A worker that dies is reported by PyTorch at once; one that hangs fails the run after
+# `timeout` seconds for a batch instead of waiting forever (needs num_workers > 0).
+timeout = 300
 train_dataloader = dict(
     batch_size=4,  # x 4 GPUs = the paper's batch of 16
     num_workers=4,
     persistent_workers=True,
+    timeout=timeout,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, subset='train', pipeline=train_pipeline,
                  **split))
@@ -43,6 +47,7 @@ val_dataloader = dict(
     batch_size=4,
     num_workers=4,
     persistent_workers=True,
+    timeout=timeout,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, subset='val', pipeline=test_pipeline,
                  test_mode=True, **split))
@@ -50,6 +55,7 @@ test_dataloader = dict(
     batch_size=4,
     num_workers=4,
     persistent_workers=True,
+    timeout=timeout,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, subset='test', pipeline=test_pipeline,
                  test_mode=True, **split))

@@ -10,5 +10,9 @@ param_scheduler = [
     dict(type='ReduceOnPlateauLR', monitor='dfer/nll', rule='less', factor=1 / 3, patience=5,
          by_epoch=True)
 ]
-custom_hooks = [dict(type='LRFloorStopHook', min_lr=1e-7), dict(type='FaceFallbackLoggerHook')]
+custom_hooks = [
+    dict(type='LRFloorStopHook', min_lr=1e-7),
+    dict(type='FaceFallbackLoggerHook'),
+    dict(type='MemoryMonitorHook')
+]
 auto_scale_lr = dict(enable=False, base_batch_size=16)
