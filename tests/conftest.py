@@ -25,6 +25,7 @@ def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600,
     full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1')
     full_env.update(env or {})
     proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+                          errors='replace',
                           timeout=timeout)
     assert proc.returncode == 0 or not check, (
         f'{" ".join(cmd)} exited with {proc.returncode}\n'

@@ -24,14 +24,23 @@ def children(pid: int) -> list:
 class MemoryMonitorHook(Hook):
     """Log the RSS of the main process and of its dataloader workers after each epoch.
 
-    Logged as ``rss_main_mb`` and ``rss_workers_mb`` (the sum over live child
-    processes) so a leak shows up as growth from epoch to epoch
-    (``tools/reliability/memory_per_epoch.py`` prints the series).
+    Measured when the epoch is over, its validation included (at the start of
+    the next epoch, and at the end of training), so every persistent worker
+    pool exists by then. Logged as ``rss_main_mb`` and ``rss_workers_mb`` (the
+    sum over live child processes): a leak shows up as growth from epoch to
+    epoch (``tools/reliability/memory_per_epoch.py`` prints the series).
     """
 
     priority = 'LOW'
 
-    def after_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner) -> None:
+        if runner.epoch > 0:
+            self._log(runner, runner.epoch)
+
+    def after_train(self, runner) -> None:
+        self._log(runner, runner.epoch)
+
+    def _log(self, runner, epoch: int) -> None:
         if not os.path.isdir('/proc'):
             return
         main = resident_mb(os.getpid())
@@ -43,5 +52,5 @@ class MemoryMonitorHook(Hook):
                 pass
         runner.message_hub.update_scalar('train/rss_main_mb', main)
         runner.message_hub.update_scalar('train/rss_workers_mb', workers)
-        runner.logger.info(f'memory after epoch {runner.epoch + 1}: main process {main:.1f} MiB '
+        runner.logger.info(f'memory after epoch {epoch}: main process {main:.1f} MiB '
                            f'RSS, dataloader workers {workers:.1f} MiB RSS')

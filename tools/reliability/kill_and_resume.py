@@ -20,6 +20,9 @@ import subprocess
 import sys
 
 import torch
+from mmengine.runner.checkpoint import _load_checkpoint
+
+import ous_mm  # noqa: F401  (the safe checkpoint loader)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
@@ -61,7 +64,7 @@ def run_killed(args, work_dir: str) -> None:
 def final_state(work_dir: str):
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    state = torch.load(ckpt, map_location='cpu')['state_dict']
+    state = _load_checkpoint(ckpt, map_location='cpu')['state_dict']
     scalars = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     val = [json.loads(line) for line in open(scalars[-1])]
     val = [r for r in val if 'dfer/UAR' in r][-1]

@@ -11,6 +11,7 @@ param_scheduler = [
          by_epoch=True)
 ]
 custom_hooks = [
+    dict(type='ClassCheckHook'),
     dict(type='LRFloorStopHook', min_lr=1e-7),
     dict(type='FaceFallbackLoggerHook'),
     dict(type='MemoryMonitorHook')

@@ -81,6 +81,11 @@ class FaceSceneSplit(BaseTransform):
         nearest = found[np.abs(found[None, :] - frame_inds[:, None]).argmin(axis=1)]
         return boxes[nearest, :4], int((nearest != frame_inds).sum())
 
+    def center_box(self, size: Tuple[int, int]) -> list:
+        h, w = size
+        half = self.center_fraction * min(h, w) / (2 * self.margin)
+        return [w / 2 - half, h / 2 - half, w / 2 + half, h / 2 + half]
+
     def crop_face(self, frame: np.ndarray, box: np.ndarray) -> np.ndarray:
         x1, y1, x2, y2 = box
         side = max(x2 - x1, y2 - y1) * self.margin
@@ -100,8 +105,21 @@ class FaceSceneSplit(BaseTransform):
         return cv2.resize(frame, (self.scene_size, self.scene_size),
                           interpolation=cv2.INTER_AREA)
 
+    @staticmethod
+    def to_rgb(frame: np.ndarray) -> np.ndarray:
+        """Grayscale (``H x W`` or ``H x W x 1``) and RGBA frames -> ``H x W x 3`` RGB."""
+        if frame.ndim == 2 or frame.shape[2] == 1:
+            return cv2.cvtColor(frame.reshape(frame.shape[:2]), cv2.COLOR_GRAY2RGB)
+        if frame.shape[2] == 4:
+            return cv2.cvtColor(frame, cv2.COLOR_RGBA2RGB)
+        if frame.shape[2] != 3:
+            raise ValueError(f'frames with {frame.shape[2]} channels are not images')
+        return frame
+
     def transform(self, results: dict) -> dict:
-        frames = results.pop('imgs')
+        # frames may differ in size (a stream whose resolution changes): each is cropped and
+        # resized on its own
+        frames = [self.to_rgb(np.asarray(f)) for f in results.pop('imgs')]
         frame_inds = np.asarray(results['frame_inds']).reshape(-1)
         if len(frames) != len(frame_inds):
             raise ValueError(f'{len(frames)} frames but {len(frame_inds)} frame indices '
@@ -111,10 +129,7 @@ class FaceSceneSplit(BaseTransform):
         if fallback:
             if self.no_face == 'error':
                 raise ValueError(f'no face found in any frame of {results.get("filename")}')
-            h, w = frames[0].shape[:2]
-            half = self.center_fraction * min(h, w) / (2 * self.margin)
-            boxes = np.tile([w / 2 - half, h / 2 - half, w / 2 + half, h / 2 + half],
-                            (len(frames), 1))
+            boxes = np.array([self.center_box(f.shape[:2]) for f in frames])
         if 'face_imgs' not in results:
             face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
             results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
