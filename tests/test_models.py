@@ -228,3 +228,19 @@ def test_missing_weights_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match='CLIP weights file not found'):
         MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY,
                           pretrained=str(tmp_path / 'nope.pt')))
+
+
+def test_prompt_learner_equals_clip_text_encoder(tmp_path):
+    """With the context set to the word 'X', the learner reproduces CLIP's encode_text on the
+    full 77-token prompts (it runs only up to the last [EOT]: exact for a causal encoder)."""
+    path = str(tmp_path / 'clip.pt')
+    clip = _save_clip(path, model_cfg=TINY)
+    learner = MODELS.build(dict(type='CoOpPromptLearner', class_names=('Happy', 'Sad'), n_ctx=4,
+                                model_cfg=TINY, pretrained=path)).eval()
+    assert learner.tokens.shape[1] < TINY['text_cfg']['context_length']
+    with torch.no_grad():
+        word = clip.token_embedding(open_clip.tokenize(['X'], context_length=32)[0, 1:2])
+        learner.ctx.copy_(word.expand(4, -1))
+        tokens = open_clip.tokenize(['X X X X Happy.', 'X X X X Sad.'], context_length=32)
+        ref = F.normalize(clip.encode_text(tokens), dim=-1)
+        assert torch.allclose(learner(), ref, atol=1e-5)

@@ -1,11 +1,13 @@
 from .demo_dataset import make_demo_dataset
 from .dfer_dataset import DFEW_CLASSES, DFERDataset, stratified_holdout
 from .dfew_dataset import DFEWDataset
+from .feature_cache import CachedFeatureDataset, LoadCachedFeatures
 from .ferv39k_dataset import FERV39kDataset
 from .transforms import (CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit, LoadFaceBoxes,
                          LoadReleasedFaceCrops)
 
 __all__ = [
+    'CachedFeatureDataset', 'LoadCachedFeatures',
     'CheckedDecordDecode', 'CheckedDecordInit', 'DFERDataset', 'DFEWDataset', 'DFEW_CLASSES',
     'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops', 'make_demo_dataset',
     'stratified_holdout'

@@ -33,6 +33,11 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
             Polarity Encoder. Defaults to 4.
         save_weights (bool): Write the frozen weights into checkpoints.
             Defaults to False.
+        autocast_dtype (str, optional): On CUDA, run the encoder in this
+            autocast dtype (``'bfloat16'``/``'float16'``) whether or not
+            ``--amp`` is on; its outputs are returned in float32 for the
+            trainable parts. ``None`` follows the surrounding autocast. Defaults
+            to ``'bfloat16'``.
         init_cfg (dict, optional): Unused (the weights come from ``pretrained``).
     """
 
@@ -42,6 +47,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
                  model_cfg: Optional[dict] = None,
                  early_block: int = 4,
                  save_weights: bool = False,
+                 autocast_dtype: Optional[str] = 'bfloat16',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.visual = build_open_clip(model_name, pretrained, model_cfg).visual
@@ -51,6 +57,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
                              f'for this encoder')
         self.early_block = early_block
         self.save_weights = save_weights
+        self.autocast_dtype = getattr(torch, autocast_dtype) if autocast_dtype else None
         self.width = self.visual.transformer.width
         self.out_channels = self.visual.output_dim
         self.early_channels = 2 * self.width
@@ -82,7 +89,8 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
             dict: ``feat`` (``N x out_channels``, the projected CLS token) and
             ``early`` (``N x 2 * width``, pooled output of ``early_block``).
         """
-        with torch.no_grad():
+        cast = imgs.is_cuda and self.autocast_dtype is not None
+        with torch.no_grad(), torch.autocast('cuda', dtype=self.autocast_dtype, enabled=cast):
             feat = self.visual(imgs)
             tokens = self._early
             self._early = None

@@ -38,6 +38,8 @@ class OUSRecognizer(BaseRecognizer):
         similarity_weight (float): Weight of ``loss_similarity``. Defaults to 1.
         infonce_weight (float): Weight of ``loss_infonce``. Defaults to 0.
         infonce_temperature (float): ``tau`` of Eq. 3. Defaults to 0.07.
+        scene_stride (int): Encode every ``scene_stride``-th scene frame only
+            (the scene is averaged over time, Eq. 14); 1 encodes all. Defaults to 1.
         data_preprocessor (dict, optional): Preprocessor of both streams.
         train_cfg (dict, optional): Unused, as in MMAction2 recognizers.
         test_cfg (dict, optional): Unused, as in MMAction2 recognizers.
@@ -54,6 +56,7 @@ class OUSRecognizer(BaseRecognizer):
                  similarity_weight: float = 1.0,
                  infonce_weight: float = 0.0,
                  infonce_temperature: float = 0.07,
+                 scene_stride: int = 1,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
@@ -74,6 +77,10 @@ class OUSRecognizer(BaseRecognizer):
         self.similarity_weight = similarity_weight
         self.infonce_weight = infonce_weight
         self.infonce_temperature = infonce_temperature
+        if scene_stride < 1 or self.num_frames % scene_stride:
+            raise ValueError(f'scene_stride={scene_stride} must divide num_frames='
+                             f'{self.num_frames}')
+        self.scene_stride = scene_stride
 
     def _views(self, imgs: torch.Tensor) -> torch.Tensor:
         """``B x (V*T) x C x H x W`` -> ``(B*V) x T x C x H x W``."""
@@ -86,10 +93,17 @@ class OUSRecognizer(BaseRecognizer):
     def encode(self, inputs: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Run the frozen backbone once over every needed frame.
 
+        With ``scene_stride = s``, only every s-th scene frame is encoded.
+        Inputs that are already features (``face_feat``/``scene_feat``/
+        ``early_feat`` from the feature cache) skip the encoder.
+
         Returns:
-            dict: ``face``/``scene`` (``clips x T x C``) and ``early``
-            (``clips x T x E``, scene frames) as the neck needs them.
+            dict: ``face`` (``clips x T x C``), ``scene`` (``clips x T/s x C``)
+            and ``early`` (``clips x T/s x E``, scene frames).
         """
+        if any(k.endswith('_feat') for k in inputs):
+            return {k[:-len('_feat')]: v.float() for k, v in inputs.items()
+                    if k.endswith('_feat')}
         clips = {}
         for stream in self.streams:
             key = f'{stream}_imgs'
@@ -98,6 +112,8 @@ class OUSRecognizer(BaseRecognizer):
                                f'FaceSceneSplit and PackActionInputs(collect_keys=...) '
                                'to the pipeline')
             clips[stream] = self._views(inputs[key])
+        if 'scene' in clips and self.scene_stride > 1:
+            clips['scene'] = clips['scene'][:, ::self.scene_stride]
         frames = torch.cat([c.flatten(0, 1) for c in clips.values()])
         enc = self.backbone(frames)
         out, start = {}, 0
@@ -119,8 +135,15 @@ class OUSRecognizer(BaseRecognizer):
         enc = self.encode(inputs)
         if stage == 'backbone':
             return enc, dict()
-        return self.neck(enc.get('face'), enc.get('scene'), enc.get('early'),
-                         return_attn=return_attn), dict()
+        scene, early = enc.get('scene'), enc.get('early')
+        if scene is not None and scene.shape[1] < self.num_frames:
+            # fewer scene frames were encoded (scene_stride): each stands for the frames
+            # around it, which keeps the frame-wise LSTM pairing and the means unchanged
+            index = torch.arange(self.num_frames, device=scene.device) * scene.shape[1]
+            index = torch.div(index, self.num_frames, rounding_mode='floor')
+            scene = scene[:, index]
+            early = early[:, index] if early is not None else None
+        return self.neck(enc.get('face'), scene, early, return_attn=return_attn), dict()
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: List,
              **kwargs) -> Dict[str, torch.Tensor]:

@@ -57,7 +57,10 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         if (tokens != 0).sum(-1).max() >= context_length:  # truncated by the tokenizer
             raise ValueError(f'n_ctx={n_ctx} plus the class names does not fit CLIP\'s '
                              f'context length {context_length}')
-        self.register_buffer('tokens', tokens, persistent=False)
+        # The text transformer is causal: positions after the longest prompt's [EOT] never
+        # reach an [EOT] feature, so they are dropped (exact; 77 -> ~20 tokens for M = 16).
+        used = int(tokens.argmax(dim=-1).max()) + 1  # [EOT] has the largest token id
+        self.register_buffer('tokens', tokens[:, :used], persistent=False)
 
         self.text = nn.ModuleDict(
             dict(token_embedding=clip.token_embedding, transformer=clip.transformer,
@@ -92,8 +95,9 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         ctx = self.ctx.to(embed.dtype).unsqueeze(0).expand(len(self.tokens), -1, -1)
         # [SOS] + learnt context replacing the 'X' placeholders + class words + [EOT]
         x = torch.cat([embed[:, :1], ctx, embed[:, 1 + self.n_ctx:]], dim=1)
-        x = x + text.positional_embedding.to(x.dtype)
-        x = text.transformer(x, attn_mask=text.attn_mask)
+        length = x.shape[1]
+        x = x + text.positional_embedding[:length].to(x.dtype)
+        x = text.transformer(x, attn_mask=text.attn_mask[:length, :length])
         x = text.ln_final(x)
         x = x[torch.arange(x.shape[0]), self.tokens.argmax(dim=-1)]
         x = x @ text.text_projection if 'text_projection' in text._buffers else text.projection(x)

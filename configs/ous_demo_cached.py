@@ -1,0 +1,27 @@
+# ous_demo.py trained and tested from the feature cache: run
+#   python tools/extract_features.py configs/ous_demo.py --out work_dirs/feature_cache/ous_demo
+# once, then train with this config. The frozen encoder and decoding are skipped; each clip's
+# frames are those the test pipeline samples (fixed, no temporal augmentation).
+_base_ = ['ous_demo.py']
+feature_cache = 'work_dirs/feature_cache/ous_demo'
+cached_pipeline = [
+    dict(type='LoadCachedFeatures'),
+    dict(type='PackActionInputs', collect_keys=('face_feat', 'scene_feat', 'early_feat'))
+]
+cached_loader = dict(num_workers=0, persistent_workers=False, timeout=0)
+train_dataloader = dict(
+    cached_loader,
+    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
+                 split='train', pipeline=cached_pipeline))
+val_dataloader = dict(
+    cached_loader,
+    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
+                 split='val', pipeline=cached_pipeline, test_mode=True))
+test_dataloader = dict(
+    cached_loader,
+    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
+                 split='test', pipeline=cached_pipeline, test_mode=True))
+feature = dict(type='ActionDataPreprocessor', format_shape='NCHW')  # features: stack only
+model = dict(data_preprocessor=dict(
+    _delete_=True, type='MultiModalDataPreprocessor',
+    preprocessors=dict(face_feat=feature, scene_feat=feature, early_feat=feature)))

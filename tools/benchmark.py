@@ -1,0 +1,143 @@
+"""Time OUS against the floor set by its frozen encoder.
+
+    python tools/benchmark.py configs/ous_demo.py --cache-config configs/ous_demo_cached.py
+
+Prints, on the CPU or a GPU: the time of a training step (data already loaded: preprocessing,
+forward, backward, optimizer step), the time of the encoder-only forward over the same frames,
+their ratio; clips per second in training and inference; peak memory; and, with
+--cache-config, the time of one training epoch (data loading included) live and from the
+feature cache (tools/extract_features.py must have filled it).
+"""
+import argparse
+import platform
+import resource
+import time
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, set_random_seed
+
+import ous_mm  # noqa: F401
+from mmaction.registry import MODELS
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('--cache-config', help='the same model trained from the feature cache')
+    parser.add_argument('--cache-dir', help='feature cache of --cache-config (default: its own)')
+    parser.add_argument('--batch-size', type=int, help='default: the config\'s')
+    parser.add_argument('--iters', type=int, default=5, help='timed repetitions')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true', help='train step under AmpOptimWrapper')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def sync(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def timed(fn, device: str, iters: int, warmup: int) -> float:
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        fn()
+    sync(device)
+    return (time.perf_counter() - start) / iters
+
+
+def load_cfg(path: str, args) -> Config:
+    cfg = Config.fromfile(path)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.batch_size:
+        cfg.train_dataloader.batch_size = args.batch_size
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    return cfg
+
+
+def build(cfg, device: str):
+    set_random_seed(0)
+    model = MODELS.build(cfg.model).to(device).train()
+    return model, build_optim_wrapper(model, cfg.optim_wrapper)
+
+
+def epoch_time(cfg, device: str) -> float:
+    model, optim = build(cfg, device)
+    loader = Runner.build_dataloader(cfg.train_dataloader)
+    for batch in loader:  # warm-up epoch: workers, caches, allocator
+        model.train_step(batch, optim)
+    sync(device)
+    start = time.perf_counter()
+    for batch in loader:
+        model.train_step(batch, optim)
+    sync(device)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_cfg(args.config, args)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    device = args.device
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+        machine = torch.cuda.get_device_name()
+    else:
+        machine = f'{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads'
+    model, optim = build(cfg, device)
+    batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
+    clips = len(batch['data_samples'])
+    data = model.data_preprocessor(batch, True)
+
+    def encoder_only():
+        with torch.no_grad():
+            model.encode(data['inputs'])
+
+    step = timed(lambda: model.train_step(batch, optim), device, args.iters, args.warmup)
+    encoder = timed(encoder_only, device, args.iters, args.warmup)
+    model.eval()
+    infer = timed(lambda: model.test_step(batch), device, args.iters, args.warmup)
+    if device.startswith('cuda'):
+        peak = torch.cuda.max_memory_allocated() / 2**20
+        peak_what = 'peak GPU memory (MiB)'
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_what = 'peak resident memory (MiB)'
+    frames = {k: tuple(v.shape[1:2]) for k, v in data['inputs'].items()}
+    rows = [
+        ('training step (s)', f'{step:.4f}'),
+        ('encoder-only forward (s)', f'{encoder:.4f}'),
+        ('step / encoder-only', f'{step / encoder:.3f}  (target <= 1.25)'),
+        ('training clips/s', f'{clips / step:.2f}'),
+        ('inference clips/s', f'{clips / infer:.2f}'),
+        (peak_what, f'{peak:.0f}'),
+    ]
+    if args.cache_config:
+        live = epoch_time(cfg, device)
+        cache_cfg = load_cfg(args.cache_config, args)
+        if args.cache_dir:
+            for split in ('train', 'val', 'test'):
+                cache_cfg[f'{split}_dataloader'].dataset.cache_dir = args.cache_dir
+        cached = epoch_time(cache_cfg, device)
+        rows += [('epoch, live (s)', f'{live:.2f}'), ('epoch, from cache (s)', f'{cached:.3f}'),
+                 ('live / cache', f'{live / cached:.1f}x  (target >= 20x)')]
+    print(f'\n{args.config} on {machine} ({device}), batch {clips}, frames per stream '
+          f'{frames}{", AMP" if args.amp else ""}')
+    width = max(len(r[0]) for r in rows) + 2
+    for name, value in rows:
+        print(f'{name:<{width}}{value}')
+
+
+if __name__ == '__main__':
+    main()
