@@ -20,9 +20,10 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
     blocks", used by the Polarity Encoder) is taken in the same forward pass
     by a forward hook, pooled per frame as ``[CLS, mean of patch tokens]``.
 
-    Its weights are left out of ``state_dict()`` unless ``save_weights`` is
-    set: they come from ``pretrained`` when the model is built, so a
-    checkpoint of the trainable parts restores the whole model.
+    With a weights file (``pretrained``), its weights are left out of
+    ``state_dict()``: they come from that file when the model is built, so a
+    checkpoint of the trainable parts restores the whole model. Random
+    weights (no ``pretrained``) are saved, as no config can rebuild them.
 
     Args:
         model_name (str): open_clip model name. Defaults to ``'ViT-L-14'``.
@@ -31,8 +32,9 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
             model; overrides ``model_name``.
         early_block (int): 1-based index of the block whose output feeds the
             Polarity Encoder. Defaults to 4.
-        save_weights (bool): Write the frozen weights into checkpoints.
-            Defaults to False.
+        save_weights (bool, optional): Write the frozen weights into
+            checkpoints. ``None`` (default): only when ``pretrained`` is None,
+            as random weights cannot be rebuilt from the config.
         autocast_dtype (str, optional): On CUDA, run the encoder in this
             autocast dtype (``'bfloat16'``/``'float16'``) whether or not
             ``--amp`` is on; its outputs are returned in float32 for the
@@ -46,7 +48,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
                  pretrained: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
                  early_block: int = 4,
-                 save_weights: bool = False,
+                 save_weights: Optional[bool] = None,
                  autocast_dtype: Optional[str] = 'bfloat16',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -56,7 +58,6 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
             raise ValueError(f'early_block={early_block} is outside 1..{len(blocks)} '
                              f'for this encoder')
         self.early_block = early_block
-        self.save_weights = save_weights
         self.autocast_dtype = getattr(torch, autocast_dtype) if autocast_dtype else None
         self.width = self.visual.transformer.width
         self.out_channels = self.visual.output_dim
@@ -64,6 +65,9 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         self.visual.requires_grad_(False)
         self._early: Optional[torch.Tensor] = None
         blocks[early_block - 1].register_forward_hook(self._keep_early)
+        if save_weights is None:  # random weights cannot be rebuilt from the config
+            save_weights = pretrained is None
+        self.save_weights = save_weights
         if not save_weights:
             self.exclude_frozen_weights('visual')
 

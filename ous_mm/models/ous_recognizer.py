@@ -177,7 +177,13 @@ class OUSRecognizer(BaseRecognizer):
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List,
                 **kwargs) -> List:
         feats, _ = self.extract_feat(inputs, data_samples=data_samples, test_mode=True)
-        return self.cls_head.predict(feats['fused'], data_samples)
+        samples = self.cls_head.predict(feats['fused'], data_samples)
+        if self.polarity_head is not None:
+            polarity = self.polarity_head(feats['polarity']).softmax(-1)
+            polarity = polarity.reshape(len(samples), -1, polarity.shape[-1]).mean(1)
+            for sample, score in zip(samples, polarity):
+                sample.set_field(score, 'pred_polarity')  # over polarity_head.polarity_names
+        return samples
 
     def _forward(self, inputs: Dict[str, torch.Tensor], stage: str = 'neck', **kwargs):
         feats, _ = self.extract_feat(inputs, stage=stage)

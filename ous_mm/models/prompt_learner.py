@@ -29,8 +29,9 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         pretrained (str, optional): Local weights file or open_clip tag.
         model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
             model; overrides ``model_name``.
-        save_weights (bool): Write the frozen text encoder into checkpoints.
-            Defaults to False.
+        save_weights (bool, optional): Write the frozen text encoder into
+            checkpoints. ``None`` (default): only when ``pretrained`` is None,
+            as random weights cannot be rebuilt from the config.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -41,7 +42,7 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
                  model_name: str = 'ViT-L-14',
                  pretrained: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
-                 save_weights: bool = False,
+                 save_weights: Optional[bool] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not class_names:
@@ -74,12 +75,14 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
             self.text.projection = projection
         self.text.requires_grad_(False)
         self.logit_scale_init = float(clip.logit_scale.detach().exp())
-        self.save_weights = save_weights
         width = clip.token_embedding.embedding_dim
         self.ctx = nn.Parameter(torch.randn(n_ctx, width) * ctx_init_std)
         self.n_ctx = n_ctx
         self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
                              projection.out_features)
+        if save_weights is None:  # random weights cannot be rebuilt from the config
+            save_weights = pretrained is None
+        self.save_weights = save_weights
         if not save_weights:
             self.exclude_frozen_weights('text')
 

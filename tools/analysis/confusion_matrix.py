@@ -1,0 +1,63 @@
+"""Row-normalised confusion matrix (as in the paper's Fig. 4) from a test dump.
+
+    python tools/test.py CONFIG CKPT --dump results.pkl
+    python tools/analysis/confusion_matrix.py results.pkl --out confusion.png
+"""
+import argparse
+import pickle
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
+from ous_mm.evaluation import confusion_matrix, dfer_scores  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('dump', help='the pickle written by tools/test.py --dump')
+    parser.add_argument('--out', default='confusion_matrix.png')
+    parser.add_argument('--classes', nargs='+', default=list(DFEW_CLASSES))
+    parser.add_argument('--title', default=None)
+    return parser.parse_args()
+
+
+def plot(cm: np.ndarray, classes, title: str, out: str) -> None:
+    support = cm.sum(1, keepdims=True)
+    rates = np.divide(cm, support, out=np.zeros(cm.shape), where=support > 0) * 100
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=100)
+    image = ax.imshow(rates, cmap='Blues', vmin=0, vmax=100)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, f'{rates[i, j]:.1f}', ha='center', va='center', fontsize=8,
+                    color='white' if rates[i, j] > 60 else 'black')
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha='right')
+    ax.set_yticks(range(len(classes)), [f'{c} ({n})' for c, n in zip(classes, support[:, 0])])
+    ax.set_xlabel('predicted')
+    ax.set_ylabel('true (clips)')
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label='% of the true class')
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def main() -> None:
+    args = parse_args()
+    with open(args.dump, 'rb') as f:
+        samples = pickle.load(f)
+    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
+    labels = np.array([int(s['gt_label']) for s in samples])
+    cm = confusion_matrix(preds, labels, len(args.classes))
+    scores = dfer_scores(cm)
+    title = args.title or f'UAR {scores["UAR"]:.2f}  WAR {scores["WAR"]:.2f}  ({len(labels)} clips)'
+    plot(cm, args.classes, title, args.out)
+    print(f'{args.out}: {title}')
+
+
+if __name__ == '__main__':
+    main()
