@@ -1,0 +1,99 @@
+"""The metric against a hand-computed confusion matrix, and the researcher's tools."""
+import math
+import os.path as osp
+
+import cv2
+import decord
+import numpy as np
+import pytest
+import torch
+
+from conftest import run
+from test_train_ous import DEMO_CONFIG, demo_options
+
+
+def test_dfer_metric_against_a_hand_computed_confusion_matrix():
+    from ous_mm.evaluation import DFERMetric
+    # true \ pred: class 0: 3 right, 1 as class 1; class 1: 1 right, 1 as class 0; class 2: none
+    labels = [0, 0, 0, 0, 1, 1]
+    preds = [0, 0, 0, 1, 1, 0]
+    metric = DFERMetric()
+    metric.dataset_meta = dict(classes=('A', 'B', 'C'))
+    metric.process(None, [dict(pred_score=torch.eye(3)[p] * 0.7 + 0.1, gt_label=torch.tensor(g))
+                          for p, g in zip(preds, labels)])
+    out = metric.compute_metrics(metric.results)
+    assert out['recall_A'] == pytest.approx(75.0) and out['recall_B'] == pytest.approx(50.0)
+    assert math.isnan(out['recall_C'])  # no clip of C: undefined, left out of UAR
+    assert out['UAR'] == pytest.approx(62.5) and out['WAR'] == pytest.approx(100 * 4 / 6)
+    nll = -np.mean([math.log(0.8) if p == g else math.log(0.1) for p, g in zip(preds, labels)])
+    assert out['nll'] == pytest.approx(nll, rel=1e-6)
+    assert list(out)[:3] == ['recall_A', 'recall_B', 'recall_C']  # dataset (Table 1) order
+
+
+@pytest.fixture(scope='module')
+def cv_run(tmp_path_factory):
+    from ous_mm.datasets import make_demo_dataset
+    tmp = tmp_path_factory.mktemp('cv')
+    root = str(tmp / 'data')
+    make_demo_dataset(root, clips_per_class=4, num_frames=8, size=64, num_folds=2, seed=4)
+    work = str(tmp / 'cv')
+    opts = demo_options(root)[1:] + ['train_cfg.max_epochs=1']
+    proc = run(['python', 'tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2',
+                '--work-dir', work, '--cfg-options', *opts])
+    return root, work, opts, proc
+
+
+def test_cross_validation_on_two_tiny_folds(cv_run):
+    root, work, opts, proc = cv_run
+    table = open(osp.join(work, 'cv_results.md')).read()
+    assert table.count('\n') == 6  # header, rule, 2 folds, mean, std
+    assert '| mean |' in table and '| std |' in table
+    rows = open(osp.join(work, 'cv_results.csv')).read().splitlines()
+    assert rows[0].startswith('fold,clips,Happy,Sad') and rows[1].startswith('1,14,')
+    again = run(['python', 'tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2',
+                 '--work-dir', work, '--cfg-options', *opts])
+    assert again.stdout.count('done before') == 2
+
+
+def _png(path, size):
+    image = cv2.imread(path)
+    assert image is not None and image.shape[:2] == size
+    assert image.std() > 10  # not blank
+
+
+def test_plot_tools_write_pngs(cv_run, tmp_path):
+    root, work, opts, _ = cv_run
+    fold = osp.join(work, 'fold_1')
+    out = str(tmp_path / 'cm.png')
+    run(['python', 'tools/analysis/confusion_matrix.py', osp.join(fold, 'test_predictions.pkl'),
+         '--out', out])
+    _png(out, (560, 640))
+    ckpt = osp.join(fold, 'epoch_1.pth')
+    out = str(tmp_path / 'tsne.png')
+    run(['python', 'tools/analysis/feature_tsne.py', DEMO_CONFIG, ckpt, '--out', out,
+         '--cfg-options', *opts])
+    _png(out, (460, 1350))
+    out = str(tmp_path / 'attn.png')
+    proc = run(['python', 'tools/analysis/attention_map.py', DEMO_CONFIG, ckpt, '--out', out,
+                '--cfg-options', *opts])
+    assert 'polarity' in proc.stdout and 'face 8' in proc.stdout and 'scene' in proc.stdout
+    _png(out, (460, 1280))
+
+
+def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
+    root, work, opts, _ = cv_run
+    from ous_mm.datasets.demo_dataset import _clip
+    from ous_mm.utils.synthetic_video import write_video
+    rng = np.random.default_rng(0)
+    frames = []
+    for label in (0, 1, 4):  # several seconds: three demo clips back to back
+        frames += _clip(rng, label, 16, 128)[0]
+    video = write_video(str(tmp_path / 'long.mp4'), frames, fps=8)
+    out = str(tmp_path / 'annotated.mp4')
+    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, osp.join(work, 'fold_1',
+                                                                    'epoch_1.pth'),
+                '--out', out, '--window', '2', '--cfg-options', *opts])
+    assert 'top emotions:' in proc.stdout and 'scene polarity: positive' in proc.stdout
+    assert '5 windows of 16 frames' in proc.stdout
+    reader = decord.VideoReader(out)
+    assert len(reader) == 48 and reader[0].shape == (128, 128, 3)
