@@ -1,0 +1,102 @@
+"""One table of UAR / WAR / parameters / FLOPs for several runs (OUS or any MMAction2 model).
+
+    python tools/analysis/compare_runs.py WORK_DIR [WORK_DIR ...] [--out table.md]
+
+Each work dir needs the config the Runner saved there and the test predictions dumped by
+`tools/test.py CONFIG CKPT --dump WORK_DIR/test_predictions.pkl` (tools/run_demo.py and
+tools/cross_validate.py write them). Metrics come from the dump (whole-split UAR and WAR);
+parameters and FLOPs (multiply-adds of one test clip, with MMEngine's FlopAnalyzer) from the
+model built with the config.
+"""
+import argparse
+import glob
+import os.path as osp
+import pickle
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.analysis import FlopAnalyzer
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+
+import ous_mm  # noqa: F401
+from mmaction.registry import DATASETS, MODELS
+from ous_mm.evaluation import confusion_matrix, dfer_scores
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('work_dirs', nargs='+')
+    parser.add_argument('--dump', default='test_predictions.pkl', help='dump name in each dir')
+    parser.add_argument('--out', help='also write the table (Markdown) here')
+    return parser.parse_args()
+
+
+class Logits(nn.Module):
+    """A recognizer as a tensor -> logits function, for FlopAnalyzer's tracing."""
+
+    def __init__(self, model: nn.Module, keys) -> None:
+        super().__init__()
+        self.model, self.keys = model, keys
+
+    def forward(self, *tensors):
+        inputs = dict(zip(self.keys, tensors)) if self.keys else tensors[0]
+        feats, kwargs = self.model.extract_feat(inputs, test_mode=True)
+        if isinstance(feats, dict):  # OUS: the fused feature
+            feats = feats['fused']
+        return self.model.cls_head(feats, **kwargs)
+
+
+def describe(work_dir: str, dump_name: str) -> dict:
+    configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
+    dump = osp.join(work_dir, dump_name)
+    if not configs or not osp.isfile(dump):
+        raise SystemExit(f'{work_dir}: needs the saved config (*.py) and {dump_name} '
+                         '(tools/test.py CONFIG CKPT --dump ...)')
+    cfg = Config.fromfile(configs[0])
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    with open(dump, 'rb') as f:
+        samples = pickle.load(f)
+    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
+    labels = np.array([int(s['gt_label']) for s in samples])
+    scores = dfer_scores(confusion_matrix(preds, labels, len(samples[0]['pred_score'])))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    torch.backends.mha.set_fastpath_enabled(False)  # countable attention ops
+    with torch.no_grad():
+        data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
+        inputs = data['inputs']
+        keys = sorted(inputs) if isinstance(inputs, dict) else None
+        args = tuple(inputs[k] for k in keys) if keys else (inputs, )
+        analyzer = FlopAnalyzer(Logits(model, keys), args)
+        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        gflops = analyzer.total() / 1e9
+    return dict(run=osp.basename(osp.normpath(work_dir)), model=cfg.model.type,
+                clips=len(labels), UAR=scores['UAR'], WAR=scores['WAR'],
+                trainable=trainable / 1e6, frozen=frozen / 1e6, gflops=gflops)
+
+
+def main() -> None:
+    args = parse_args()
+    rows = [describe(d, args.dump) for d in args.work_dirs]
+    lines = ['| run | model | test clips | UAR | WAR | trainable params (M) | frozen params (M) '
+             '| GFLOPs / clip |', '|---|---|---:|---:|---:|---:|---:|---:|']
+    for r in rows:
+        lines.append(f'| {r["run"]} | {r["model"]} | {r["clips"]} | {r["UAR"]:.2f} | '
+                     f'{r["WAR"]:.2f} | {r["trainable"]:.2f} | {r["frozen"]:.2f} | '
+                     f'{r["gflops"]:.2f} |')
+    table = '\n'.join(lines)
+    print(table)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(table + '\n')
+
+
+if __name__ == '__main__':
+    main()
