@@ -97,3 +97,34 @@ def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     assert '5 windows of 16 frames' in proc.stdout
     reader = decord.VideoReader(out)
     assert len(reader) == 48 and reader[0].shape == (128, 128, 3)
+
+
+def test_stock_recognizers_on_the_ous_data_path(cv_run):
+    """TSN (2D) and X3D (3D) from mmaction.models take OUS's face stream (SelectStream)."""
+    from mmaction.registry import DATASETS, MODELS
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from conftest import REPO
+    root = cv_run[0]
+    for name in ('tsn_r18_1xb16-5e_demo-face', 'x3d_s_1xb16-20e_demo-face'):
+        cfg = Config.fromfile(osp.join(REPO, 'configs', 'baselines', name + '.py'))
+        cfg.test_dataloader.dataset.data_root = root
+        dataset = DATASETS.build(cfg.test_dataloader.dataset)
+        item = dataset[0]
+        assert item['inputs'].shape[:2] == ((8, 3) if 'tsn' in name else (1, 3))
+        model = MODELS.build(cfg.model).eval()
+        with torch.no_grad():
+            out = model.test_step(pseudo_collate([item, dataset[1]]))
+        assert len(out) == 2 and out[0].pred_score.shape == (7, )
+
+
+def test_compare_runs_table(cv_run, tmp_path):
+    work = cv_run[1]
+    out = str(tmp_path / 'table.md')
+    proc = run(['python', 'tools/analysis/compare_runs.py', osp.join(work, 'fold_1'),
+                osp.join(work, 'fold_2'), '--out', out])
+    rows = [line for line in open(out).read().splitlines() if line.startswith('| fold_')]
+    assert len(rows) == 2 and 'OUSRecognizer' in rows[0]
+    gflops = float(rows[0].strip('|').split('|')[-1])
+    assert gflops > 0
+    assert proc.stdout.count('| fold_') == 2
