@@ -106,7 +106,7 @@ def test_stock_recognizers_on_the_ous_data_path(cv_run):
     from mmengine.dataset import pseudo_collate
     from conftest import REPO
     root = cv_run[0]
-    for name in ('tsn_r18_1xb16-5e_demo-face', 'x3d_s_1xb16-20e_demo-face'):
+    for name in ('tsn_r18_1xb16-5e_demo-face', 'x3d_s_1xb16-2e_demo-face'):
         cfg = Config.fromfile(osp.join(REPO, 'configs', 'baselines', name + '.py'))
         cfg.test_dataloader.dataset.data_root = root
         dataset = DATASETS.build(cfg.test_dataloader.dataset)

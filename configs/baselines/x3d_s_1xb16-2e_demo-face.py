@@ -1,5 +1,5 @@
-# X3D-S (from scratch) on the demo dataset's face stream, as tsn_r18_1xb16-5e_demo-face.py,
-# 20 epochs like ous_demo.py.
+# X3D-S (from scratch) on the demo dataset's face stream, as tsn_r18_1xb16-5e_demo-face.py.
+# 2 epochs: X3D's depthwise 3D convolutions take about 8 s a step of 16 clips on a 2-core CPU.
 _base_ = ['tsn_r18_1xb16-5e_demo-face.py']
 model = dict(
     _delete_=True,
@@ -11,7 +11,7 @@ model = dict(
                            std=[57.38, 57.38, 57.38], format_shape='NCTHW'))
 num_frames = 8
 image_size = 112
-train_cfg = dict(max_epochs=20)
+train_cfg = dict(max_epochs=2)
 train_pipeline = [
     dict(type='CheckedDecordInit', io_backend='disk'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
