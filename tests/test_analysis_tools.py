@@ -105,6 +105,8 @@ def test_stock_recognizers_on_the_ous_data_path(cv_run):
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from conftest import REPO
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
     root = cv_run[0]
     for name in ('tsn_r18_1xb16-5e_demo-face', 'x3d_s_1xb16-2e_demo-face'):
         cfg = Config.fromfile(osp.join(REPO, 'configs', 'baselines', name + '.py'))
