@@ -100,7 +100,8 @@ def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
 
 
 def test_stock_recognizers_on_the_ous_data_path(cv_run):
-    """TSN (2D) and X3D (3D) from mmaction.models take OUS's face stream (SelectStream)."""
+    """TSN (2D) and X3D (3D) from mmaction.models take OUS's face stream from OUS's own
+    pipeline (StreamDataPreprocessor)."""
     from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
@@ -112,11 +113,17 @@ def test_stock_recognizers_on_the_ous_data_path(cv_run):
         cfg = Config.fromfile(osp.join(REPO, 'configs', 'baselines', name + '.py'))
         cfg.test_dataloader.dataset.data_root = root
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
-        item = dataset[0]
-        assert item['inputs'].shape[:2] == ((8, 3) if 'tsn' in name else (1, 3))
+        batch = pseudo_collate([dataset[0], dataset[1]])
         model = MODELS.build(cfg.model).eval()
+        inputs = model.data_preprocessor(batch, False)['inputs']
+        assert inputs.shape == ((2, 8, 3, 112, 112) if 'tsn' in name else (2, 1, 3, 8, 112, 112))
+        # the recognizer sees OUS's face crops, normalised
+        face = batch['inputs']['face_imgs'][0].float()
+        first = inputs[0, 0, :, 0] if 'x3d' in name else inputs[0, 0]
+        mean, std = model.data_preprocessor.mean[:, 0, 0], model.data_preprocessor.std[:, 0, 0]
+        assert torch.allclose(first, (face[0] - mean.view(3, 1, 1)) / std.view(3, 1, 1))
         with torch.no_grad():
-            out = model.test_step(pseudo_collate([item, dataset[1]]))
+            out = model.test_step(batch)
         assert len(out) == 2 and out[0].pred_score.shape == (7, )
 
 

@@ -7,8 +7,10 @@ from .polarity_encoder import PolarityEncoder
 from .polarity_head import PolarityHead
 from .prompt_contrastive_head import PromptContrastiveHead
 from .prompt_learner import CoOpPromptLearner
+from .stream_data_preprocessor import StreamDataPreprocessor
 
 __all__ = [
     'CoOpPromptLearner', 'FramesEncoder', 'FrozenCLIPVision', 'MCFE', 'MCFENeck',
-    'OUSRecognizer', 'PolarityEncoder', 'PolarityHead', 'PromptContrastiveHead'
+    'OUSRecognizer', 'PolarityEncoder', 'PolarityHead', 'PromptContrastiveHead',
+    'StreamDataPreprocessor'
 ]

@@ -2,9 +2,8 @@ from .checked_decord import CheckedDecordDecode, CheckedDecordInit
 from .face_scene_split import FaceSceneSplit
 from .load_face_boxes import LoadFaceBoxes
 from .load_released_face_crops import LoadReleasedFaceCrops
-from .select_stream import SelectStream
 
 __all__ = [
     'CheckedDecordDecode', 'CheckedDecordInit', 'FaceSceneSplit', 'LoadFaceBoxes',
-    'LoadReleasedFaceCrops', 'SelectStream'
+    'LoadReleasedFaceCrops'
 ]
