@@ -9,6 +9,6 @@ from . import compat
 
 compat.apply()
 
-from . import datasets, engine, evaluation, face_detectors, models  # noqa: E402,F401  (registration)
+from . import apis, datasets, engine, evaluation, face_detectors, models  # noqa: E402,F401  (registration)
 
 __version__ = '0.1.0'

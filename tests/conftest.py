@@ -35,7 +35,7 @@ def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600,
 
 @pytest.fixture(scope='session')
 def smoke_data(tmp_path_factory) -> str:
-    from ous_mm.utils.synthetic_video import make_smoke_dataset
+    from ous_mm.testing import make_smoke_dataset
     root = str(tmp_path_factory.mktemp('smoke'))
     # 3 classes x 4 train clips; 3 x 1 + 2 = 5 validation clips (odd, for distributed checks)
     make_smoke_dataset(root, num_classes=3, train_per_class=4, val_per_class=2)

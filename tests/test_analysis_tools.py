@@ -32,7 +32,7 @@ def test_dfer_metric_against_a_hand_computed_confusion_matrix():
 
 @pytest.fixture(scope='module')
 def cv_run(tmp_path_factory):
-    from ous_mm.datasets import make_demo_dataset
+    from ous_mm.testing import make_demo_dataset
     tmp = tmp_path_factory.mktemp('cv')
     root = str(tmp / 'data')
     make_demo_dataset(root, clips_per_class=4, num_frames=8, size=64, num_folds=2, seed=4)
@@ -82,8 +82,8 @@ def test_plot_tools_write_pngs(cv_run, tmp_path):
 
 def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     root, work, opts, _ = cv_run
-    from ous_mm.datasets.demo_dataset import _clip
-    from ous_mm.utils.synthetic_video import write_video
+    from ous_mm.testing.demo_dataset import _clip
+    from ous_mm.testing import write_video
     rng = np.random.default_rng(0)
     frames = []
     for label in (0, 1, 4):  # several seconds: three demo clips back to back

@@ -10,8 +10,9 @@ from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
 from conftest import run
-from ous_mm.datasets import DFEWDataset, make_demo_dataset
-from ous_mm.utils.synthetic_video import write_video
+from ous_mm.datasets import DFEWDataset
+from ous_mm.testing import make_demo_dataset
+from ous_mm.testing import write_video
 
 init_default_scope('mmaction')
 PIPELINE = [

@@ -9,8 +9,8 @@ from skimage import data as skdata
 
 import ous_mm  # noqa: F401
 from conftest import run
-from ous_mm.utils.synthetic_video import write_video
-from mmaction.registry import MODELS
+from ous_mm.testing import write_video
+from ous_mm.registry import FACE_DETECTORS
 
 # OpenCV's default cascade on skimage's astronaut (512 px): x=177, y=66, w=h=95 (STACK.md)
 ASTRONAUT_BOX = np.array([177, 66, 272, 161]) / 2  # the video frames are 256 px
@@ -36,7 +36,7 @@ def astronaut_video(tmp_path_factory):
 
 def test_opencv_backend_finds_the_astronaut():
     frame = cv2.resize(skdata.astronaut(), (256, 256), interpolation=cv2.INTER_AREA)
-    det = MODELS.build(dict(type='OpenCVHaarFaceDetector'))
+    det = FACE_DETECTORS.build(dict(type='OpenCVHaarFaceDetector'))
     boxes = det([frame, np.zeros_like(frame)])
     assert boxes[1] is None
     assert iou(boxes[0][:4], ASTRONAUT_BOX) > 0.6
@@ -89,7 +89,7 @@ def test_mmdet_backend_runs_a_random_detector_through_mmdet_apis():
                       dict(type='PackDetInputs',
                            meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                                       'scale_factor'))])))
-    det = MODELS.build(dict(type='MMDetFaceDetector', config=cfg, score_thr=0.0, batch_size=2))
+    det = FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=cfg, score_thr=0.0, batch_size=2))
     frames = [np.random.default_rng(i).integers(0, 255, (96, 128, 3), dtype=np.uint8)
               for i in range(3)]
     boxes = det(frames)
@@ -97,4 +97,4 @@ def test_mmdet_backend_runs_a_random_detector_through_mmdet_apis():
     for box in boxes:  # random weights: some box, in the frame's coordinates, with its score
         assert box.shape == (5, ) and 0 <= box[4] <= 1
     with pytest.raises(ValueError, match="have no 'person'"):
-        MODELS.build(dict(type='MMDetFaceDetector', config=cfg, face_class='person'))
+        FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=cfg, face_class='person'))

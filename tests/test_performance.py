@@ -43,7 +43,7 @@ def test_scene_stride_encodes_fewer_scene_frames():
 
 @pytest.fixture(scope='module')
 def cache_setup(tmp_path_factory):
-    from ous_mm.datasets import make_demo_dataset
+    from ous_mm.testing import make_demo_dataset
     tmp = tmp_path_factory.mktemp('cache')
     root = str(tmp / 'data')
     make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=2)

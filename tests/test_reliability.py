@@ -18,7 +18,7 @@ init_default_scope('mmaction')
 
 @pytest.fixture(scope='module')
 def tiny_demo(tmp_path_factory) -> str:
-    from ous_mm.datasets import make_demo_dataset
+    from ous_mm.testing import make_demo_dataset
     root = str(tmp_path_factory.mktemp('tiny_demo'))
     make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
     return root

@@ -14,7 +14,7 @@ DEMO_CONFIG = osp.join(REPO, 'configs', 'ous_demo.py')
 
 @pytest.fixture(scope='module')
 def demo_root(tmp_path_factory) -> str:
-    from ous_mm.datasets import make_demo_dataset
+    from ous_mm.testing import make_demo_dataset
     root = str(tmp_path_factory.mktemp('demo_dfew'))
     make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
     return root

@@ -18,7 +18,7 @@ from mmcv.transforms import Compose
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
-from ous_mm.utils.checkpointed_model import load_model
+from ous_mm.apis import load_model
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,9 +53,9 @@ def uniform_indices(start: int, stop: int, t: int) -> np.ndarray:
 def main() -> None:
     args = parse_args()
     import ous_mm  # noqa: F401
-    from mmaction.registry import MODELS, TRANSFORMS
+    from ous_mm.registry import FACE_DETECTORS
     model, cfg = load_model(args.config, args.checkpoint, args.cfg_options, args.device)
-    detector = MODELS.build(cfg.get('face_detector') or dict(type='OpenCVHaarFaceDetector'))
+    detector = FACE_DETECTORS.build(cfg.get('face_detector') or dict(type='OpenCVHaarFaceDetector'))
     try:
         reader = decord.VideoReader(args.video)
         frames = reader.get_batch(list(range(len(reader)))).asnumpy()

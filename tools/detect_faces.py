@@ -85,7 +85,7 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
 
 def build_detector(args, worker: int):
     import ous_mm  # noqa: F401
-    from mmaction.registry import MODELS
+    from ous_mm.registry import FACE_DETECTORS
     if args.detector is None and args.source.endswith('.py'):
         from mmengine.config import Config
         cfg = Config.fromfile(args.source).get('face_detector')
@@ -94,14 +94,14 @@ def build_detector(args, worker: int):
             if cfg['type'] == 'MMDetFaceDetector' and args.device == 'cuda':
                 import torch
                 cfg['device'] = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
-            return MODELS.build(cfg)
+            return FACE_DETECTORS.build(cfg)
     if args.detector in (None, 'opencv'):
-        return MODELS.build(dict(type='OpenCVHaarFaceDetector'))
+        return FACE_DETECTORS.build(dict(type='OpenCVHaarFaceDetector'))
     device = args.device
     if device == 'cuda':
         import torch
         device = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
-    return MODELS.build(dict(type='MMDetFaceDetector', config=args.det_config,
+    return FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=args.det_config,
                              checkpoint=args.det_checkpoint, score_thr=args.score_thr,
                              device=device, batch_size=args.batch_size,
                              face_class=args.face_class))

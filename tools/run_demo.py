@@ -16,8 +16,9 @@ import time
 
 import numpy as np
 
-from ous_mm.datasets import DFEW_CLASSES, make_demo_dataset
-from ous_mm.datasets.demo_dataset import FACE_ONLY_UAR_BOUND
+from ous_mm.datasets import DFEW_CLASSES
+from ous_mm.testing import make_demo_dataset
+from ous_mm.testing import FACE_ONLY_UAR_BOUND
 from ous_mm.evaluation import confusion_matrix, dfer_scores
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

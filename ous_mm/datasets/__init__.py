@@ -1,4 +1,3 @@
-from .demo_dataset import make_demo_dataset
 from .dfer_dataset import DFEW_CLASSES, DFERDataset, stratified_holdout
 from .dfew_dataset import DFEWDataset
 from .feature_cache import CachedFeatureDataset, LoadCachedFeatures
@@ -9,6 +8,6 @@ from .transforms import (CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit,
 __all__ = [
     'CachedFeatureDataset', 'LoadCachedFeatures',
     'CheckedDecordDecode', 'CheckedDecordInit', 'DFERDataset', 'DFEWDataset', 'DFEW_CLASSES',
-    'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops', 'make_demo_dataset',
+    'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops',
     'stratified_holdout'
 ]

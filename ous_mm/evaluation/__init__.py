@@ -1,3 +1,1 @@
-from .dfer_metric import DFERMetric, confusion_matrix, dfer_scores
-
-__all__ = ['DFERMetric', 'confusion_matrix', 'dfer_scores']
+from .metrics import *  # noqa: F401,F403

@@ -2,11 +2,12 @@
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
-from mmaction.registry import MODELS
 from mmengine.registry import DefaultScope
 
+from ..registry import FACE_DETECTORS
 
-@MODELS.register_module()
+
+@FACE_DETECTORS.register_module()
 class MMDetFaceDetector:
     """Run an mmdet detector through ``mmdet.apis`` in batches; keep the best face.
 

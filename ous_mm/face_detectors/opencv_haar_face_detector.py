@@ -4,10 +4,11 @@ from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
-from mmaction.registry import MODELS
+
+from ..registry import FACE_DETECTORS
 
 
-@MODELS.register_module()
+@FACE_DETECTORS.register_module()
 class OpenCVHaarFaceDetector:
     """The frontal-face Haar cascade of OpenCV: no download, CPU only.
 

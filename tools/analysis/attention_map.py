@@ -18,7 +18,7 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
-from ous_mm.utils.checkpointed_model import load_model, split_dataset  # noqa: E402
+from ous_mm.apis import load_model, split_dataset  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

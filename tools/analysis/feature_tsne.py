@@ -18,7 +18,7 @@ from mmengine.dataset import pseudo_collate  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from ous_mm.utils.checkpointed_model import load_model, split_dataset  # noqa: E402
+from ous_mm.apis import load_model, split_dataset  # noqa: E402
 
 STAGES = (('face', 'face stream (Frames Encoder)'), ('scene', 'scene stream (frame mean)'),
           ('fused', 'after MCFE (fused)'))

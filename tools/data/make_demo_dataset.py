@@ -5,7 +5,7 @@ See ous_mm/datasets/demo_dataset.py for what the clips show and why.
 import argparse
 import time
 
-from ous_mm.datasets.demo_dataset import FACE_ONLY_UAR_BOUND, make_demo_dataset
+from ous_mm.testing import FACE_ONLY_UAR_BOUND, make_demo_dataset
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,7 +1,7 @@
 """Write the tiny video set that the smoke configs train on (real mp4 files)."""
 import argparse
 
-from ous_mm.utils.synthetic_video import make_smoke_dataset
+from ous_mm.testing import make_smoke_dataset
 
 
 def parse_args() -> argparse.Namespace:

@@ -29,7 +29,7 @@ def main() -> None:
     from mmengine.registry import init_default_scope
 
     import ous_mm  # noqa: F401
-    from ous_mm.utils.synthetic_video import write_video
+    from ous_mm.testing import write_video
     init_default_scope('mmaction')
     pipeline = Compose([dict(type='CheckedDecordInit'),
                         dict(type='UniformSample', clip_len=4, num_clips=1, test_mode=True),

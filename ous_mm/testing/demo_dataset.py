@@ -16,9 +16,9 @@ from typing import Dict, Tuple
 import cv2
 import numpy as np
 
-from ..utils.synthetic_video import write_video
-from .dfer_dataset import DFEW_CLASSES
-from .face_box_cache import write_boxes
+from ..datasets.dfer_dataset import DFEW_CLASSES
+from ..datasets.face_box_cache import write_boxes
+from .synthetic_video import write_video
 
 # Polarity of each DFEW class (0 positive, 1 neutral, 2 negative); the configs' default.
 POLARITY = (0, 2, 1, 2, 0, 2, 2)

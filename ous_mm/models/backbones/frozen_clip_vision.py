@@ -6,8 +6,8 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
-from .clip_loading import build_open_clip
-from .frozen_weights import FrozenWeightsMixin
+from ..utils import build_open_clip
+from ..utils import FrozenWeightsMixin
 
 
 @MODELS.register_module()

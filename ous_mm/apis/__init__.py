@@ -1,0 +1,3 @@
+from .model_loading import load_model, split_dataset
+
+__all__ = ['load_model', 'split_dataset']

@@ -1,0 +1,3 @@
+from .frozen_clip_vision import FrozenCLIPVision
+
+__all__ = ['FrozenCLIPVision']

@@ -1,0 +1,3 @@
+from .stream_data_preprocessor import StreamDataPreprocessor
+
+__all__ = ['StreamDataPreprocessor']

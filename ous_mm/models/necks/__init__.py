@@ -1,0 +1,6 @@
+from .frames_encoder import FramesEncoder
+from .mcfe import MCFE
+from .mcfe_neck import MCFENeck
+from .polarity_encoder import PolarityEncoder
+
+__all__ = ['FramesEncoder', 'MCFE', 'MCFENeck', 'PolarityEncoder']
