@@ -9,8 +9,7 @@ image_size = 112
 # A tiny CLIP (the size STACK.md measured on this data): frozen random weights still separate
 # the demo's face cues and scene looks.
 tiny_clip = dict(
-    model_name='ViT-L-14',
-    pretrained=None,
+    weights='random',  # by name: the demo's frozen CLIP is random (a warning is logged)
     model_cfg=dict(
         embed_dim=64,
         vision_cfg=dict(image_size=image_size, layers=4, width=128, patch_size=16, head_width=32),
@@ -30,8 +29,7 @@ model = dict(
         # CLIP's released weights carry a scale of 100 (the authors' code keeps it); a random
         # CLIP starts at 1/0.07, too low for its near-identical random class prompts
         logit_scale=100.0,
-        prompt_learner=dict(tiny_clip, _delete_=True, type='CoOpPromptLearner',
-                            class_names={{_base_.classes}}, n_ctx=16)),
+        prompt_learner=dict(n_ctx=16)),  # CLIP model and weights: the backbone's
     polarity_head=dict(in_channels=64))
 
 train_pipeline = [

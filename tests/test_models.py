@@ -25,11 +25,11 @@ TINY = dict(
 def model_cfg(**changes) -> dict:
     """The demo config's model, shrunk further, with `changes` merged in."""
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous_demo.py'))
-    clip = dict(model_name='ViT-L-14', pretrained=None, model_cfg=TINY)
     cfg.merge_from_dict(dict(model=dict(
-        backbone=dict(clip, _delete_=True, type='FrozenCLIPVision', early_block=2),
+        backbone=dict(_delete_=True, type='FrozenCLIPVision', weights='random', model_cfg=TINY,
+                      early_block=2),
         neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=T),
-        cls_head=dict(in_channels=32, prompt_learner=dict(clip, n_ctx=4)),
+        cls_head=dict(in_channels=32, prompt_learner=dict(n_ctx=4)),
         polarity_head=dict(in_channels=32), alpha=0.0)))
     cfg.merge_from_dict(dict(model=changes))
     return cfg.model
@@ -191,8 +191,7 @@ def _save_clip(path, **kwargs):
 def test_weights_from_local_file_and_checkpoints_without_them(tmp_path):
     path = str(tmp_path / 'tiny_clip.pt')
     clip = _save_clip(path, model_cfg=TINY)
-    pretrained = dict(model_name='ViT-L-14', pretrained=path, model_cfg=TINY)
-    cfg = model_cfg(backbone=pretrained, cls_head=dict(prompt_learner=pretrained))
+    cfg = model_cfg(backbone=dict(weights=path))  # the prompt learner takes the same
     model = MODELS.build(cfg).eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -205,7 +204,7 @@ def test_weights_from_local_file_and_checkpoints_without_them(tmp_path):
                    for k in state)
     torch.manual_seed(5)  # different random trainable weights
     other = MODELS.build(cfg).eval()
-    other.load_state_dict(state, strict=True)  # frozen weights come from `pretrained`
+    other.load_state_dict(state, strict=True)  # frozen weights come from `weights`
     inputs, samples = batch(model)
     with torch.no_grad():
         a = model(inputs, samples, mode='predict')[0].pred_score
@@ -218,16 +217,16 @@ def test_named_model_weights_from_local_file(tmp_path):
     path = str(tmp_path / 'vit-s-32.pt')
     clip = _save_clip(path, model_name='ViT-S-32')
     backbone = MODELS.build(dict(type='FrozenCLIPVision', model_name='ViT-S-32',
-                                 pretrained=path))
+                                 weights=path))
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         assert torch.equal(backbone(x)['feat'], clip.visual(x))
 
 
 def test_missing_weights_file_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match='CLIP weights file not found'):
+    with pytest.raises(FileNotFoundError, match='neither a file nor an open_clip tag'):
         MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY,
-                          pretrained=str(tmp_path / 'nope.pt')))
+                          weights=str(tmp_path / 'nope.pt')))
 
 
 def test_prompt_learner_equals_clip_text_encoder(tmp_path):
@@ -236,7 +235,7 @@ def test_prompt_learner_equals_clip_text_encoder(tmp_path):
     path = str(tmp_path / 'clip.pt')
     clip = _save_clip(path, model_cfg=TINY)
     learner = MODELS.build(dict(type='CoOpPromptLearner', class_names=('Happy', 'Sad'), n_ctx=4,
-                                model_cfg=TINY, pretrained=path)).eval()
+                                model_cfg=TINY, weights=path)).eval()
     assert learner.tokens.shape[1] < TINY['text_cfg']['context_length']
     with torch.no_grad():
         word = clip.token_embedding(open_clip.tokenize(['X'], context_length=32)[0, 1:2])

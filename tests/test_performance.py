@@ -51,8 +51,7 @@ def cache_setup(tmp_path_factory):
     clip_cfg = Config.fromfile(DEMO_CONFIG).tiny_clip.model_cfg.to_dict()
     weights = str(tmp / 'clip.pt')
     torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
-    opts = demo_options(root)[1:] + [f'model.backbone.pretrained={weights}',
-                                     f'model.cls_head.prompt_learner.pretrained={weights}']
+    opts = demo_options(root)[1:] + [f'model.backbone.weights={weights}']
     cache = str(tmp / 'features')
     proc = run(['python', 'tools/extract_features.py', DEMO_CONFIG, '--out', cache,
                 '--num-workers', '1', '--cfg-options', *opts])
@@ -63,7 +62,7 @@ def test_cached_and_live_logits_match(cache_setup):
     root, opts, cache, proc = cache_setup
     assert 'test: 7 clips, 0 cached, 7 to do' in proc.stdout
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.merge_from_dict(dict(kv.split('=', 1) for kv in opts if 'pretrained' in kv))
+    cfg.merge_from_dict(dict(kv.split('=', 1) for kv in opts if 'weights' in kv))
     cfg.test_dataloader.dataset.data_root = root
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
@@ -104,7 +103,7 @@ def test_training_from_the_cache_and_benchmark_smoke(cache_setup, tmp_path):
     root, opts, cache, _ = cache_setup
     cached_opts = [f'feature_cache={cache}'] + [
         f'{s}_dataloader.dataset.cache_dir={cache}' for s in ('train', 'val', 'test')] + [
-        o for o in opts if 'pretrained' in o]
+        o for o in opts if 'weights' in o]
     run(['python', 'tools/train.py', CACHED_CONFIG, '--work-dir', str(tmp_path),
          '--cfg-options', 'train_cfg.max_epochs=1', *cached_opts])
     assert osp.isfile(tmp_path / 'epoch_1.pth')

@@ -1,9 +1,10 @@
 # OUS (Mai et al., AAAI 2025) with a frozen CLIP ViT-L/14. Paper values where it gives them;
 # sizes from the authors' code (DESIGN.md) or ous-mm's choice where it is silent, each with why.
-clip = dict(
-    model_name='ViT-L-14',  # "The weights we use are from ViT-L/14"
-    pretrained=None,  # a local weights file, e.g. 'checkpoints/ViT-L-14-openai.pt'; None = random
-    model_cfg=None)
+# "The weights we use are from ViT-L/14": OpenAI's CLIP ViT-L/14, trained with QuickGELU, so both
+# frozen towers are built with it. `weights`: open_clip's tag (downloaded once into open_clip's
+# cache) or, offline, a local file: model.backbone.weights=checkpoints/ViT-L-14-quickgelu_openai.pth
+# (the prompt learner's text tower takes the backbone's model and weights; README: "Get the weights")
+clip = dict(model_name='ViT-L-14-quickgelu', weights='openai')
 clip_mean = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]  # CLIP's preprocessing
 clip_std = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]
 
@@ -46,8 +47,7 @@ model = dict(
         prompt_learner=dict(
             type='CoOpPromptLearner',
             class_names=None,  # the dataset config's `classes` (see configs/ous_dfew.py)
-            n_ctx=64,  # M = 64 (Table 4's best)
-            **clip),
+            n_ctx=64),  # M = 64 (Table 4's best); CLIP model and weights: the backbone's
         logit_scale='clip',  # CLIP's own scale, frozen (authors' code)
         learnable_scale=False,
         average_clips='prob',

@@ -6,8 +6,8 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
-from ..utils import build_open_clip
-from ..utils import FrozenWeightsMixin
+from ..utils import FrozenWeightsMixin, build_open_clip
+from ..utils.open_clip_builder import RANDOM
 
 
 @MODELS.register_module()
@@ -20,39 +20,47 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
     blocks", used by the Polarity Encoder) is taken in the same forward pass
     by a forward hook, pooled per frame as ``[CLS, mean of patch tokens]``.
 
-    With a weights file (``pretrained``), its weights are left out of
-    ``state_dict()``: they come from that file when the model is built, so a
-    checkpoint of the trainable parts restores the whole model. Random
-    weights (no ``pretrained``) are saved, as no config can rebuild them.
+    The weights come from ``weights`` (a file, an open_clip tag, or
+    ``'random'`` by name for demos and tests; see ``build_open_clip``). The
+    argument is not called ``pretrained`` on purpose: MMAction2's
+    ``init_recognizer`` clears ``backbone.pretrained`` before building, which
+    would leave a random encoder under a trained checkpoint.
+
+    Weights from a file or tag are left out of ``state_dict()`` (they come
+    from ``weights`` when the model is built) and replaced by their
+    fingerprint, which loading checks; random weights are saved, as no config
+    can rebuild them.
 
     Args:
-        model_name (str): open_clip model name. Defaults to ``'ViT-L-14'``.
-        pretrained (str, optional): Local weights file or open_clip tag.
+        model_name (str): open_clip model name. Defaults to
+            ``'ViT-L-14-quickgelu'`` (OpenAI's ViT-L/14, trained with QuickGELU).
+        weights (str): Weights file, open_clip tag or ``'random'``.
         model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
             model; overrides ``model_name``.
         early_block (int): 1-based index of the block whose output feeds the
             Polarity Encoder. Defaults to 4.
         save_weights (bool, optional): Write the frozen weights into
-            checkpoints. ``None`` (default): only when ``pretrained`` is None,
+            checkpoints. ``None`` (default): only for ``weights='random'``,
             as random weights cannot be rebuilt from the config.
         autocast_dtype (str, optional): On CUDA, run the encoder in this
             autocast dtype (``'bfloat16'``/``'float16'``) whether or not
             ``--amp`` is on; its outputs are returned in float32 for the
             trainable parts. ``None`` follows the surrounding autocast. Defaults
             to ``'bfloat16'``.
-        init_cfg (dict, optional): Unused (the weights come from ``pretrained``).
+        init_cfg (dict, optional): Unused (the weights come from ``weights``).
     """
 
     def __init__(self,
-                 model_name: str = 'ViT-L-14',
-                 pretrained: Optional[str] = None,
+                 model_name: str = 'ViT-L-14-quickgelu',
+                 weights: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
                  early_block: int = 4,
                  save_weights: Optional[bool] = None,
                  autocast_dtype: Optional[str] = 'bfloat16',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.visual = build_open_clip(model_name, pretrained, model_cfg).visual
+        self.weights = weights
+        self.visual = build_open_clip(model_name, weights, model_cfg).visual
         blocks = self.visual.transformer.resblocks
         if not 1 <= early_block <= len(blocks):
             raise ValueError(f'early_block={early_block} is outside 1..{len(blocks)} '
@@ -66,7 +74,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         self._early: Optional[torch.Tensor] = None
         blocks[early_block - 1].register_forward_hook(self._keep_early)
         if save_weights is None:  # random weights cannot be rebuilt from the config
-            save_weights = pretrained is None
+            save_weights = weights == RANDOM
         self.save_weights = save_weights
         if not save_weights:
             self.exclude_frozen_weights('visual')
@@ -80,7 +88,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """The weights come from ``pretrained``; nothing to initialise."""
+        """The weights come from ``weights``; nothing to initialise."""
 
     def forward(self, imgs: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Encode frames.

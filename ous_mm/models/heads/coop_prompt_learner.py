@@ -7,8 +7,8 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
-from ..utils import build_open_clip
-from ..utils import FrozenWeightsMixin
+from ..utils import FrozenWeightsMixin, build_open_clip
+from ..utils.open_clip_builder import RANDOM
 
 
 @MODELS.register_module()
@@ -17,7 +17,10 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
 
     The ``M`` context vectors are shared by all classes and learnt (CoOp,
     Zhou et al. 2022); the CLIP text encoder is frozen and, like the vision
-    encoder, left out of ``state_dict()`` unless ``save_weights`` is set.
+    encoder, left out of ``state_dict()`` (replaced by a fingerprint that
+    loading checks) unless its weights are random. In ``OUSRecognizer`` the
+    CLIP model (``model_name``, ``weights``, ``model_cfg``) defaults to the
+    backbone's, so one config key sets the weights of both towers.
 
     Args:
         class_names (Sequence[str]): Class names in label order.
@@ -25,12 +28,14 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
             paper's best, Table 4).
         ctx_init_std (float): Std of the context vectors' normal init.
             Defaults to 0.02 (CoOp and the authors' code).
-        model_name (str): open_clip model name. Defaults to ``'ViT-L-14'``.
-        pretrained (str, optional): Local weights file or open_clip tag.
+        model_name (str): open_clip model name. Defaults to
+            ``'ViT-L-14-quickgelu'``.
+        weights (str): Weights file, open_clip tag or ``'random'`` (see
+            ``build_open_clip``).
         model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
             model; overrides ``model_name``.
         save_weights (bool, optional): Write the frozen text encoder into
-            checkpoints. ``None`` (default): only when ``pretrained`` is None,
+            checkpoints. ``None`` (default): only for ``weights='random'``,
             as random weights cannot be rebuilt from the config.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -39,8 +44,8 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
                  class_names: Sequence[str],
                  n_ctx: int = 64,
                  ctx_init_std: float = 0.02,
-                 model_name: str = 'ViT-L-14',
-                 pretrained: Optional[str] = None,
+                 model_name: str = 'ViT-L-14-quickgelu',
+                 weights: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
                  save_weights: Optional[bool] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -48,7 +53,8 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         if not class_names:
             raise ValueError('CoOpPromptLearner needs class_names: set them to the dataset '
                              "config's `classes` (the dataset metainfo), in label order")
-        clip = build_open_clip(model_name, pretrained, model_cfg)
+        self.weights = weights
+        clip = build_open_clip(model_name, weights, model_cfg)
         self.class_names = [str(n).replace('_', ' ') for n in class_names]
         context_length = clip.positional_embedding.shape[0]
         tokenizer = (open_clip.get_tokenizer(model_name) if model_cfg is None else
@@ -81,7 +87,7 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
                              projection.out_features)
         if save_weights is None:  # random weights cannot be rebuilt from the config
-            save_weights = pretrained is None
+            save_weights = weights == RANDOM
         self.save_weights = save_weights
         if not save_weights:
             self.exclude_frozen_weights('text')

@@ -1,10 +1,14 @@
 """The OUS recognizer: face and scene streams, one frozen encoder, three losses."""
+import copy
 from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
+
+# what defines the frozen CLIP model (see build_open_clip)
+CLIP_KEYS = ('model_name', 'weights', 'model_cfg')
 
 
 @MODELS.register_module()
@@ -27,7 +31,9 @@ class OUSRecognizer(BaseRecognizer):
     gate is logged as ``alpha_gate``). ``alpha=0`` always trains all terms.
 
     Args:
-        backbone (dict): The frozen encoder (``FrozenCLIPVision``).
+        backbone (dict): The frozen encoder (``FrozenCLIPVision``); its
+            ``model_name``, ``weights`` and ``model_cfg`` are also the prompt
+            learner's unless ``cls_head.prompt_learner`` sets them.
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
         polarity_head (dict, optional): ``PolarityHead``; needed when the
@@ -60,6 +66,14 @@ class OUSRecognizer(BaseRecognizer):
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
+        # one source for the frozen CLIP: the prompt learner's text tower comes from the same
+        # model and weights as the backbone unless its config says otherwise
+        cls_head = copy.deepcopy(cls_head)
+        learner = cls_head.get('prompt_learner')
+        if learner is not None:
+            for key in CLIP_KEYS:
+                if key in backbone:
+                    learner.setdefault(key, backbone[key])
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor)
         self.num_frames = self.neck.num_frames

@@ -1,43 +1,107 @@
-"""Building an open_clip model offline: by name or config, weights from a local file."""
+"""Building the frozen open_clip model: real weights by tag or file, random only when asked."""
 import os.path as osp
+import zipfile
 from typing import Optional
 
 import open_clip
 import torch.nn as nn
+from mmengine.logging import MMLogger
+
+RANDOM = 'random'
 
 
-def build_open_clip(model_name: str = 'ViT-L-14',
-                    pretrained: Optional[str] = None,
+def weights_help(model_name: str, tag: str = 'openai') -> str:
+    """How to get a weights file on a machine with a network, and where to set it."""
+    file = f'checkpoints/{model_name}_{tag}.pth'
+    return (f'On a machine with a network, save the weights once:\n'
+            f'    python -c "import open_clip, torch; torch.save(open_clip.create_model('
+            f"'{model_name}', pretrained='{tag}').state_dict(), '{file}')\"\n"
+            f'copy {file} here and set the config key model.backbone.weights (the prompt '
+            f'learner takes the same weights), e.g. --cfg-options model.backbone.weights={file}. '
+            f"OpenAI's own released archive (e.g. ViT-L-14.pt) is read too.")
+
+
+def _is_torchscript(path: str) -> bool:
+    """OpenAI's released CLIP files are TorchScript archives (``<name>/code/`` inside the zip)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
+
+
+def _load_file(model: nn.Module, model_name: str, path: str, quick_gelu: bool) -> None:
+    if _is_torchscript(path):
+        # open_clip rebuilds OpenAI's archive (always QuickGELU) from its weights
+        if not quick_gelu:
+            raise ValueError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
+                             f'{model_name!r} uses GELU: use the "-quickgelu" model '
+                             f'(e.g. ViT-L-14-quickgelu)')
+        source = open_clip.load_openai_model(path, precision='fp32', device='cpu')
+        model.load_state_dict(source.state_dict(), strict=True)
+    else:
+        # open_clip's own loader: 'state_dict' wrappers, position embedding resizing;
+        # torch.load with weights_only=True, so a file cannot run code
+        open_clip.load_checkpoint(model, path, strict=True)
+
+
+def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
+                    weights: Optional[str] = None,
                     model_cfg: Optional[dict] = None) -> nn.Module:
-    """Build an open_clip ``CLIP`` model.
+    """Build an open_clip ``CLIP`` model with real weights, or random ones when asked by name.
 
     Args:
         model_name (str): open_clip model name (``open_clip.list_models()``).
-            Ignored when ``model_cfg`` is given. Defaults to ``'ViT-L-14'``.
-        pretrained (str, optional): A local weights file (a state dict saved
-            with ``torch.save(model.state_dict())`` or an open_clip release
-            file), or an open_clip pretrained tag such as ``'openai'`` where a
-            network is reachable. ``None`` keeps the random initialisation.
+            OpenAI's CLIP weights were trained with QuickGELU: use the
+            ``-quickgelu`` names for them. Ignored when ``model_cfg`` is given.
+            Defaults to ``'ViT-L-14-quickgelu'``.
+        weights (str): Where the weights come from: a local file (a state dict
+            saved from open_clip, an open_clip release file or OpenAI's
+            TorchScript archive), an open_clip pretrained tag such as
+            ``'openai'`` (downloaded once into open_clip's cache; needs a
+            network the first time), or ``'random'`` for a randomly
+            initialised model (demo and tests only; a warning is logged).
         model_cfg (dict, optional): Keyword arguments of ``open_clip.CLIP``
-            (``embed_dim``, ``vision_cfg``, ``text_cfg``) for a custom model,
-            e.g. a tiny one for tests.
+            (``embed_dim``, ``vision_cfg``, ``text_cfg``, ``quick_gelu``) for
+            a custom model, e.g. a tiny one for tests; weights then come from
+            a file or ``'random'``.
 
     Returns:
         nn.Module: The open_clip model, in eval mode.
     """
-    if model_cfg is not None:
-        model = open_clip.CLIP(**model_cfg)
-    else:
-        if model_name not in open_clip.list_models():
-            raise ValueError(f'unknown open_clip model {model_name!r}; choose one of '
-                             f'open_clip.list_models() or give model_cfg')
-        is_file = pretrained is not None and osp.isfile(pretrained)
-        model = open_clip.create_model(
-            model_name, pretrained=None if is_file else pretrained)
-    if pretrained is not None and (model_cfg is not None or osp.isfile(pretrained)):
-        if not osp.isfile(pretrained):
-            raise FileNotFoundError(f'CLIP weights file not found: {pretrained}')
-        # open_clip's own loader: handles 'state_dict' wrappers and position resizing.
-        incompatible = open_clip.load_checkpoint(model, pretrained, strict=True)
-        del incompatible
-    return model.eval()
+    name = 'a custom open_clip model' if model_cfg is not None else repr(model_name)
+    if weights is None:
+        raise ValueError(f'no weights given for the frozen CLIP ({name}): set `weights` to a '
+                         "file or an open_clip tag, or to 'random' for a demo.\n" +
+                         weights_help(model_name))
+    if model_cfg is None and model_name not in open_clip.list_models():
+        raise ValueError(f'unknown open_clip model {model_name!r}; choose one of '
+                         'open_clip.list_models() or give model_cfg')
+    quick_gelu = bool((model_cfg if model_cfg is not None else
+                       open_clip.get_model_config(model_name)).get('quick_gelu', False))
+    if weights == RANDOM:
+        MMLogger.get_current_instance().warning(
+            f"the frozen CLIP ({name}) has RANDOM weights (weights='random'): fine for the "
+            'demo and the tests, meaningless for real data')
+        return (open_clip.CLIP(**model_cfg) if model_cfg is not None else
+                open_clip.create_model(model_name)).eval()
+    if osp.isfile(weights):
+        model = (open_clip.CLIP(**model_cfg) if model_cfg is not None else
+                 open_clip.create_model(model_name))
+        _load_file(model, model_name, weights, quick_gelu)
+        return model.eval()
+    tag = model_cfg is None and open_clip.get_pretrained_cfg(model_name, weights)
+    if not tag:
+        raise FileNotFoundError(
+            f'CLIP weights {weights!r} for {name} are neither a file nor an open_clip tag '
+            f'(tags: {open_clip.list_pretrained_tags_by_model(model_name) if model_cfg is None else "none for a custom model"}).\n' +
+            weights_help(model_name))
+    if bool(tag.get('quick_gelu', False)) != quick_gelu:
+        raise ValueError(f'open_clip\'s {weights!r} weights for {model_name!r} were trained with '
+                         f'{"QuickGELU" if tag.get("quick_gelu") else "GELU"}, but the model uses '
+                         f'{"QuickGELU" if quick_gelu else "GELU"}: use '
+                         f'{model_name + "-quickgelu" if tag.get("quick_gelu") else model_name.replace("-quickgelu", "")!r}')
+    try:
+        return open_clip.create_model(model_name, pretrained=weights).eval()
+    except RuntimeError as err:
+        raise RuntimeError(f'cannot get the {weights!r} weights of {model_name!r} from open_clip '
+                           f'(no network?): {err}\n' + weights_help(model_name, weights)) from err
