@@ -1,7 +1,9 @@
 # OUS on the built-in demo dataset (tools/data/make_demo_dataset.py), on a CPU: a tiny
 # randomly initialised CLIP (nothing to download), 8 frames of 112 px, 20 epochs.
-# Everything else is ous_dfew.py: the same model, losses, schedule rules and metric.
-_base_ = ['ous_dfew.py']
+# Everything else is ous_dfew_detected-faces.py: the same model, losses, schedule rules and
+# metric; the faces come from the demo's face-box cache (it has no released crops).
+_base_ = ['ous_dfew_detected-faces.py']
+from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, written once)
 
 data_root = 'data/demo_dfew'
 num_frames = 8  # the demo clips change little over time; halves the CPU cost
@@ -32,24 +34,8 @@ model = dict(
         prompt_learner=dict(n_ctx=16)),  # CLIP model and weights: the backbone's
     polarity_head=dict(in_channels=64))
 
-train_pipeline = [
-    dict(type='CheckedDecordInit', io_backend='disk'),
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='CheckedDecordDecode'),
-    dict(type='LoadFaceBoxes'),
-    dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size),
-    dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
-         meta_keys=('face_missing', 'face_fallback'))
-]
-test_pipeline = [
-    dict(type='CheckedDecordInit', io_backend='disk'),
-    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='LoadFaceBoxes'),
-    dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size),
-    dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
-         meta_keys=('face_missing', 'face_fallback'))
-]
+train_pipeline, test_pipeline = dfer_pipelines(
+    num_frames, image_size, face_source='detector', detector={{_base_.face_detector}})
 # the paper's batch of 16; timeout: a hung worker fails the run (see the dfew dataset config)
 loader = dict(batch_size=16, num_workers=2, persistent_workers=True, timeout=120)
 train_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=train_pipeline))

@@ -3,7 +3,6 @@
 # Problem's missing context.
 _base_ = ['ous_demo.py']
 model = dict(
-    use_similarity_loss=False,
-    use_polarity_loss=False,
+    similarity_loss=None,
     polarity_head=None,
     neck=dict(streams=('face', ), use_polarity=False, use_lstm=False))

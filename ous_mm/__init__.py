@@ -9,6 +9,5 @@ from . import compat
 
 compat.apply()
 
-from . import apis, datasets, engine, evaluation, face_detectors, models  # noqa: E402,F401  (registration)
-
-__version__ = '0.1.0'
+from . import apis, datasets, engine, evaluation, face_detectors, fileio, models  # noqa: E402,F401  (registration)
+from .version import __version__  # noqa: E402,F401

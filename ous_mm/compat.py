@@ -3,18 +3,15 @@
 Applied once by ``import ous_mm``; every fix is a no-op where the stack does not need it.
 """
 import importlib.util
-import os
 import os.path as osp
 import pickle
-import re
-import sys
-import types
-from typing import Callable, List, Optional
+from typing import Callable, List, Tuple, Union
 
 import torch
 
+import ous_mm_drn  # the drn stand-in, also run at start-up (tools/install.sh)
+
 _applied = False
-_find_latest_checkpoint: Optional[Callable] = None
 
 
 def _mmaction_root() -> str:
@@ -26,43 +23,35 @@ def _mmaction_root() -> str:
 
 
 def patch_missing_drn() -> bool:
-    """Register a stand-in for ``mmaction.models.localizers.drn`` when it is absent.
+    """Install the stand-in for ``mmaction.models.localizers.drn`` when that folder is absent.
 
-    mmaction2 1.2.0 from PyPI lacks that folder (it has no ``__init__.py``
-    upstream, so packaging dropped it) and ``import mmaction.models`` fails.
+    mmaction2 1.2.0 from PyPI lacks it (it has no ``__init__.py`` upstream, so
+    packaging dropped it) and ``import mmaction.models`` fails. The stand-in
+    (:mod:`ous_mm_drn`) is the one that ``ous_mm_drn.pth`` installs at start-up
+    in the project's environment; this covers environments without that file.
     Only the absent folder is replaced: any other import error still raises.
 
     Returns:
-        bool: Whether the stand-in was installed.
+        bool: Whether this call installed it.
     """
-    drn_dir = osp.join(_mmaction_root(), 'models', 'localizers', 'drn')
-    name = 'mmaction.models.localizers.drn'
-    if osp.isdir(drn_dir) or name in sys.modules:
+    if osp.isdir(osp.join(_mmaction_root(), 'models', 'localizers', 'drn')):
         return False
-
-    class DRN:
-        """Stand-in for the DRN localizer missing from the mmaction2 1.2.0 wheel."""
-
-        def __init__(self, *args, **kwargs):
-            raise ImportError(
-                'DRN is missing from the mmaction2 1.2.0 package on PyPI '
-                '(mmaction/models/localizers/drn/ was not packaged); install '
-                'mmaction2 from its git repository to use it.')
-
-    from mmaction.registry import MODELS
-    MODELS.register_module(name='DRN', module=DRN)
-    package = types.ModuleType(name)
-    package.__path__ = []  # a package, so `from .drn.drn import DRN` resolves
-    module = types.ModuleType(name + '.drn')
-    module.DRN = DRN
-    package.drn = module
-    package.DRN = DRN
-    sys.modules[name] = package
-    sys.modules[name + '.drn'] = module
-    return True
+    return ous_mm_drn.install()
 
 
-def checkpoint_safe_globals() -> List[type]:
+def _empty_bytes(*args) -> bytes:
+    """``bytes()`` as pickle uses it for an empty bytes object (an empty numpy array's data).
+
+    Only that call is admitted: ``bytes(n)`` from a crafted checkpoint would
+    allocate n bytes.
+    """
+    if args:
+        raise pickle.UnpicklingError(
+            f'checkpoint calls bytes{args!r}; only bytes() (empty data) is allowed')
+    return b''
+
+
+def checkpoint_safe_globals() -> List[Union[type, Tuple[Callable, str]]]:
     """The non-tensor types that MMEngine checkpoints hold.
 
     ``torch.load`` keeps ``weights_only=True`` (the default since torch 2.6);
@@ -76,7 +65,10 @@ def checkpoint_safe_globals() -> List[type]:
     multiarray = getattr(np, '_core', np.core).multiarray
     safe = [
         HistoryBuffer, MessageHub, np.ndarray, np.dtype, multiarray._reconstruct,
-        multiarray.scalar
+        multiarray.scalar,
+        # pickle writes empty bytes (the data of an empty array, e.g. a HistoryBuffer that
+        # never received a value) as the global `bytes` called without arguments
+        (_empty_bytes, 'builtins.bytes')
     ]
     # numpy >= 1.25 pickles dtypes as their own classes (np.dtypes.Float64DType, ...).
     dtypes = getattr(np, 'dtypes', None)
@@ -133,60 +125,6 @@ def patch_checkpoint_loading() -> None:
     CheckpointLoader._schemes[''] = wrapped
 
 
-def _atomic_put(self, obj: bytes, filepath) -> None:
-    """``LocalBackend.put`` that never leaves a half-written file under ``filepath``.
-
-    MMEngine saves checkpoints through ``put``; a run killed while writing
-    would leave a truncated ``epoch_N.pth`` that ``--resume PATH`` could pick
-    up. Writing to a temporary file and renaming it (atomic on POSIX) leaves
-    either the old state or the complete file.
-    """
-    filepath = str(filepath)
-    os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
-    tmp = f'{filepath}.tmp{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(obj)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, filepath)
-
-
-def _latest_checkpoint(path: str) -> Optional[str]:
-    """MMEngine's ``find_latest_checkpoint`` that survives a broken ``last_checkpoint``.
-
-    ``last_checkpoint`` is rewritten in place after every save; if a kill
-    truncated it (or it names a file that is gone), fall back to the newest
-    complete ``epoch_N.pth``/``iter_N.pth`` of the work dir instead of
-    silently starting from scratch.
-    """
-    from mmengine.runner import checkpoint as ckpt_module
-    last = _find_latest_checkpoint(path)
-    if last and osp.isfile(last):
-        return last
-    found = []
-    for name in os.listdir(path) if osp.isdir(path) else []:
-        match = re.fullmatch(r'(epoch|iter)_(\d+)\.pth', name)
-        if match:
-            found.append((int(match.group(2)), osp.join(path, name)))
-    if not found:
-        return last
-    newest = max(found)[1]
-    ckpt_module.print_log(f'last_checkpoint in {path} is unusable ({last!r}); resuming from '
-                          f'the newest checkpoint {newest}', logger='current')
-    return newest
-
-
-def patch_checkpoint_saving() -> None:
-    """Atomic checkpoint files, and resume that finds them if ``last_checkpoint`` broke."""
-    global _find_latest_checkpoint
-    from mmengine.fileio.backends import LocalBackend
-    from mmengine.runner import runner as runner_module
-    LocalBackend.put = _atomic_put
-    if runner_module.find_latest_checkpoint is not _latest_checkpoint:
-        _find_latest_checkpoint = runner_module.find_latest_checkpoint
-        runner_module.find_latest_checkpoint = _latest_checkpoint
-
-
 def apply() -> None:
     """Apply every fix once."""
     global _applied
@@ -194,5 +132,4 @@ def apply() -> None:
         return
     patch_missing_drn()
     patch_checkpoint_loading()
-    patch_checkpoint_saving()
     _applied = True

@@ -55,3 +55,36 @@ def smoke_options(data_root: str, *extra: str) -> List[str]:
         f'test_dataloader.dataset.ann_file={data_root}/val.txt',
         f'test_dataloader.dataset.data_prefix.video={data_root}/videos', *extra
     ]
+
+
+def random_retinanet_face_detector() -> dict:
+    """A tiny randomly initialised mmdet RetinaNet whose one class is 'face' (no weights file)."""
+    return dict(
+        default_scope='mmdet',
+        model=dict(
+            type='RetinaNet',
+            data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                                   std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+                                   pad_size_divisor=32),
+            backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(1, 2, 3),
+                          norm_cfg=dict(type='BN'), style='pytorch'),
+            neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32,
+                      start_level=0, add_extra_convs='on_input', num_outs=3),
+            bbox_head=dict(
+                type='RetinaHead', num_classes=1, in_channels=32, stacked_convs=1,
+                feat_channels=32,
+                anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
+                                      scales_per_octave=1, ratios=[1.0], strides=[8, 16, 32]),
+                bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
+                                target_stds=[1.0] * 4),
+                loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25),
+                loss_bbox=dict(type='L1Loss')),
+            test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.0,
+                          nms=dict(type='nms', iou_threshold=0.5), max_per_img=10)),
+        test_dataloader=dict(dataset=dict(
+            type='CocoDataset', metainfo=dict(classes=('face', )),
+            pipeline=[dict(type='LoadImageFromFile'),
+                      dict(type='Resize', scale=(128, 128), keep_ratio=True),
+                      dict(type='PackDetInputs',
+                           meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                      'scale_factor'))])))

@@ -1,6 +1,7 @@
 """The metric against a hand-computed confusion matrix, and the researcher's tools."""
 import math
 import os.path as osp
+import re
 
 import cv2
 import decord
@@ -88,15 +89,22 @@ def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     frames = []
     for label in (0, 1, 4):  # several seconds: three demo clips back to back
         frames += _clip(rng, label, 16, 128)[0]
+    frames += [np.full((128, 128, 3), 90, np.uint8)] * 16  # then the face leaves the picture
     video = write_video(str(tmp_path / 'long.mp4'), frames, fps=8)
     out = str(tmp_path / 'annotated.mp4')
     proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, osp.join(work, 'fold_1',
                                                                     'epoch_1.pth'),
                 '--out', out, '--window', '2', '--cfg-options', *opts])
-    assert 'top emotions:' in proc.stdout and 'scene polarity: positive' in proc.stdout
-    assert '5 windows of 16 frames' in proc.stdout
+    assert '64 frames at 8.0 fps, 7 windows' in proc.stdout
+    # the windows inside the faceless stretch are reported as such, and left out of the mean
+    assert re.search(r'6\.00-\s*8\.00 s\s+no face', proc.stdout)
+    assert 'scene polarity: positive' in proc.stdout
+    assert re.search(r'top emotions over the [1-6] of 7 windows with a face', proc.stdout)
     reader = decord.VideoReader(out)
-    assert len(reader) == 48 and reader[0].shape == (128, 128, 3)
+    assert len(reader) == 64 and reader[0].shape == (128, 128, 3)
+    # a faceless frame carries no box: no green box pixel in the last frame
+    last = reader[63].asnumpy().astype(int)
+    assert not ((last[..., 1] > 200) & (last[..., 0] < 80) & (last[..., 2] < 80)).any()
 
 
 def test_stock_recognizers_on_the_ous_data_path(cv_run):

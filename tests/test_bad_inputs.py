@@ -74,15 +74,25 @@ def test_clip_shorter_than_t_repeats_frames(tmp_path):
     assert out['scene_imgs'].shape[0] == 8
 
 
-def test_cache_without_the_video_names_it_and_the_fix(demo, tmp_path):
+def test_video_missing_from_the_cache_is_detected_online_or_named(demo, tmp_path):
     import shutil
     root = str(tmp_path / 'copy')
     shutil.copytree(demo, root)
     ds, path = _first_clip(root)
     key = osp.splitext(osp.basename(path))[0]
     os.remove(osp.join(root, 'face_boxes', key + '.json'))
-    with pytest.raises(FileNotFoundError, match=f"no face boxes for video '{key}'.*detect_faces"):
+    # without a detector: an error naming the missing file and both fixes
+    with pytest.raises(FileNotFoundError,
+                       match=rf'{key}.json is missing.*detect_faces.py.*detector'):
         ds[0]
+    # with one (as in ous-mm's configs), the sampled frames' faces are found online
+    online = [dict(t, detector=dict(type='OpenCVHaarFaceDetector'))
+              if t['type'] == 'LoadFaceBoxes' else t for t in PIPELINE]
+    out = DFEWDataset(root, online, fold=1, subset='test')[0]
+    assert out['face_detected_online'] and out['face_boxes'].shape == (12, 5)
+    assert out['face_imgs'].shape == (8, 3, 32, 32)
+    # only the 8 sampled frames went through the detector
+    assert np.isnan(out['face_boxes'][np.setdiff1d(np.arange(12), out['frame_inds'])]).all()
 
 
 def _extract_frames(root):
@@ -122,21 +132,17 @@ def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path):
     assert 'to do' in proc.stdout and len(os.listdir(tmp_path / 'boxes')) > 0
 
 
-def test_released_face_crops_as_the_face_stream(demo, tmp_path):
-    """Option: the face stream from the release's face crops, the scene from the clip."""
-    import shutil
-    root = str(tmp_path / 'copy')
-    shutil.copytree(demo, root)
-    ds, path = _first_clip(root)
-    crops = osp.join(root, 'Clip', 'clip_224x224', osp.splitext(osp.basename(path))[0])
-    os.makedirs(crops)
-    for i in range(6):  # fewer crops than frames, as in DFEW's aligned-face folders
-        cv2.imwrite(osp.join(crops, f'{i + 1:05d}.jpg'), np.full((50, 50, 3), 30 * i, np.uint8))
-    pipeline = [*PIPELINE[:4], dict(type='LoadReleasedFaceCrops', face_size=32), PIPELINE[4]]
-    ds = DFEWDataset(root, pipeline, subset='test', face_crop_dir='Clip/clip_224x224')
-    out = ds[0]
-    assert out['face_imgs'].shape == (8, 3, 32, 32)
-    # crop k of 6 matched by position: grey levels rise with the sampled frame index
-    levels = out['face_imgs'][:, 0, 16, 16].astype(int)
-    assert levels[0] < 10 and levels[-1] > 140 and (np.diff(levels) >= -3).all()
-    assert out['scene_imgs'].shape == (8, 3, 64, 64) and out['scene_imgs'].std() > 10
+def test_valid_video_narrower_than_64_px_is_not_called_corrupt(tmp_path):
+    # write_video refuses such sizes, so OpenCV writes this one directly
+    path = str(tmp_path / 'narrow.mp4')
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 8, (48, 48))
+    for i in range(10):
+        writer.write(np.full((48, 48, 3), 20 * i, np.uint8))
+    writer.release()
+    ok, frame = cv2.VideoCapture(path).read()
+    assert ok and frame.shape == (48, 48, 3)  # a valid video
+    pipeline = Compose(PIPELINE[:3])
+    with pytest.raises(IOError, match=r'narrow.mp4: its frames are 48 px wide, and decord 0.6 '
+                       r'cannot decode .* narrower than 64 px .* scale=64:-2') as err:
+        pipeline(dict(filename=path, start_index=0, modality='RGB'))
+    assert 'corrupt' not in str(err.value)

@@ -106,15 +106,15 @@ def test_stratified_holdout_keeps_rare_classes():
 def test_box_cache_round_trip_and_missing(tmp_path):
     boxes = [[1, 2, 30, 40, 0.9], None, [5, 6, 7, 8, 0.5]]
     write_boxes(str(tmp_path), 'Crime/Fear/0002', boxes, (64, 80), 'test')
-    got = read_boxes(str(tmp_path), 'Crime/Fear/0002')
-    assert got.shape == (3, 5) and np.isnan(got[1]).all()
+    got, invalid = read_boxes(str(tmp_path), 'Crime/Fear/0002', 3, (64, 80))
+    assert got.shape == (3, 5) and np.isnan(got[1]).all() and invalid == 0
     np.testing.assert_allclose(got[[0, 2]], np.array([boxes[0], boxes[2]]), rtol=1e-6)
     assert not [f for f in os.listdir(tmp_path / 'Crime' / 'Fear') if '.tmp' in f]
     with pytest.raises(FileNotFoundError, match=r"no face boxes for video 'x'.*detect_faces"):
         read_boxes(str(tmp_path), 'x')
     assert video_key('/d/videos/a/b.mp4', '/d/videos') == 'a/b'
     (tmp_path / 'bad.json').write_text('{"boxes": [')
-    with pytest.raises(ValueError, match='corrupt'):
+    with pytest.raises(ValueError, match=r'bad.json: not valid JSON.*detect_faces'):
         read_boxes(str(tmp_path), 'bad')
 
 
@@ -172,8 +172,87 @@ def test_face_scene_split_mask_face():
 
 
 def test_load_face_boxes_from_dataset_infos(tmp_path):
-    write_boxes(str(tmp_path / 'boxes'), '00001', [[1, 2, 3, 4, 1]], (8, 8), 'test')
+    write_boxes(str(tmp_path / 'boxes'), '00001', [[1, 2, 3, 4, 1]], (8, 8), 'test',
+                video='00001.mp4')
     out = LoadFaceBoxes()(dict(filename=str(tmp_path / 'videos' / '00001.mp4'),
                                video_root=str(tmp_path / 'videos'),
-                               face_box_root=str(tmp_path / 'boxes')))
-    assert out['face_boxes'].shape == (1, 5)
+                               face_box_root=str(tmp_path / 'boxes'), total_frames=1,
+                               imgs=[np.zeros((8, 8, 3), np.uint8)], frame_inds=np.array([0])))
+    assert out['face_boxes'].shape == (1, 5) and not out['face_detected_online']
+
+
+def _dfew_split(root, split='train(single-labeled)'):
+    return osp.join(root, 'EmoLabel_DataSplit', split, 'set_1.csv')
+
+
+@pytest.mark.parametrize('rows,message', [
+    (['1,1', '2,2', '1,1'], r"set_1.csv:2 and .*set_1.csv:4: clip '00001' is listed twice;"),
+    (['1,1', '2,2', '1,4'], r"set_1.csv:2 and .*set_1.csv:4: clip '00001' is listed twice "
+     r'with different labels \(Happy, then Angry\)'),
+    (['1,1', '00001,1'], r"set_1.csv:2 and .*set_1.csv:3: clip '00001' is listed twice"),
+    # int() reads each of these as another clip's number or label
+    (['0_1,1'], r"set_1.csv:2: expected .* in ASCII digits, as in the release, got '0_1,1'"),
+    (['\uff11,1'], r"set_1.csv:2: expected .* in ASCII digits"),
+    (['1,+2'], r"set_1.csv:2: expected .* in ASCII digits"),
+])
+def test_dfew_repeated_clips_and_names_int_would_misread(tmp_path, rows, message):
+    dfew_tree(str(tmp_path), rows)
+    with pytest.raises(ValueError, match=message):
+        DFEWDataset(str(tmp_path), [], subset='train')
+
+
+def test_dfew_duplicated_training_file_cannot_leak_into_validation(tmp_path):
+    rows = [f'{i},{i % 7 + 1}' for i in range(1, 15)]
+    dfew_tree(str(tmp_path), rows + rows)
+    for subset in ('train', 'val'):
+        with pytest.raises(ValueError, match=r"set_1.csv:2 and .*set_1.csv:16: clip '00001'"):
+            DFEWDataset(str(tmp_path), [], subset=subset)
+
+
+def test_dfew_split_encodings_empty_files_and_nothing_found(tmp_path):
+    root = str(tmp_path)
+    dfew_tree(root, ['1,1', '2,2'])
+    path = _dfew_split(root)
+    # spreadsheet programs write a byte-order mark and CRLF: accepted
+    with open(path, 'wb') as f:
+        f.write(b'\xef\xbb\xbfvideo_name,label\r\n1,1\r\n2,2\r\n')
+    ds = DFEWDataset(root, [], subset='train', val_fraction=0)
+    assert [ds.get_data_info(i)['label'] for i in range(len(ds))] == [0, 1]
+    for data, message in ((b'video_name,label\n1,1\n2,2\n3,\xe9\n',
+                           r'set_1.csv:4: not UTF-8 text \(byte 0xe9'),
+                          (b'video_name,label\n', r'set_1.csv: the split file lists no clips'),
+                          (b'', r'set_1.csv: the split file is empty'),
+                          (b'\xef\xbb\xbf\n \n', r'set_1.csv: the split file is empty')):
+        with open(path, 'wb') as f:
+            f.write(data)
+        with pytest.raises(ValueError, match=message):
+            DFEWDataset(root, [], subset='train')
+    dfew_tree(root, ['1,1', '2,2'])
+    for clip in ('00001', '00002'):
+        os.remove(osp.join(root, 'Clip', 'original', f'{clip}.mp4'))
+    with pytest.raises(FileNotFoundError, match=r'set_1.csv: none of the 2 clips it lists'):
+        DFEWDataset(root, [], subset='train', missing_video='skip')
+
+
+def test_ferv39k_split_checks(tmp_path):
+    split = tmp_path / '4_setups' / 'All_scenes'
+    split.mkdir(parents=True)
+    for p in ('Action/Happy/0001', 'Crime/Fear/0002'):
+        _touch(str(tmp_path / '0_7_LabelClips' / f'{p}.mp4'))
+    (split / 'test_All.csv').write_bytes(
+        b'\xef\xbb\xbfAction/Happy/0001 Happy\r\nCrime/Fear/0002 Fear\r\n')
+    test = FERV39kDataset(str(tmp_path), [], subset='test')
+    assert [test.get_data_info(i)['label'] for i in range(2)] == [0, 6]  # BOM accepted
+    for data, message in (
+            (b'Action/Happy/0001 Happy\nCrime/Fear/0002 Fear\nAction/Happy/0001 Sad\n',
+             r"test_All.csv:1 and .*test_All.csv:3: clip 'Action/Happy/0001' is listed twice "
+             r'with different labels \(Happy, then Sad\)'),
+            (b'../../Action/Happy/0001 Happy\n', r'test_All.csv:1: expected "<Scene>/<Emotion>'),
+            (b'Crime/Fear/0002 Fear\nHappy/0001 Happy\n', r'test_All.csv:2: expected'),
+            (b'/abs/Happy/0001 Happy\n', r'test_All.csv:1: expected'),
+            (b'Crime/Fear/0002 Fear\nAction/Happy/0001 Happy \xe9\n',
+             r'test_All.csv:2: not UTF-8 text'),
+            (b'\n\n', r'test_All.csv: the split file is empty')):
+        (split / 'test_All.csv').write_bytes(data)
+        with pytest.raises(ValueError, match=message):
+            FERV39kDataset(str(tmp_path), [], subset='test')

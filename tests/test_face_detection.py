@@ -8,7 +8,7 @@ import pytest
 from skimage import data as skdata
 
 import ous_mm  # noqa: F401
-from conftest import run
+from conftest import random_retinanet_face_detector, run
 from ous_mm.testing import write_video
 from ous_mm.registry import FACE_DETECTORS
 
@@ -60,35 +60,7 @@ def test_detect_faces_tool_fills_the_cache_and_resumes(astronaut_video, tmp_path
 
 
 def test_mmdet_backend_runs_a_random_detector_through_mmdet_apis():
-    cfg = dict(
-        default_scope='mmdet',
-        model=dict(
-            type='RetinaNet',
-            data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                   std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
-                                   pad_size_divisor=32),
-            backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(1, 2, 3),
-                          norm_cfg=dict(type='BN'), style='pytorch'),
-            neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32,
-                      start_level=0, add_extra_convs='on_input', num_outs=3),
-            bbox_head=dict(
-                type='RetinaHead', num_classes=1, in_channels=32, stacked_convs=1,
-                feat_channels=32,
-                anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
-                                      scales_per_octave=1, ratios=[1.0], strides=[8, 16, 32]),
-                bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
-                                target_stds=[1.0] * 4),
-                loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25),
-                loss_bbox=dict(type='L1Loss')),
-            test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.0,
-                          nms=dict(type='nms', iou_threshold=0.5), max_per_img=10)),
-        test_dataloader=dict(dataset=dict(
-            type='CocoDataset', metainfo=dict(classes=('face', )),
-            pipeline=[dict(type='LoadImageFromFile'),
-                      dict(type='Resize', scale=(128, 128), keep_ratio=True),
-                      dict(type='PackDetInputs',
-                           meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                                      'scale_factor'))])))
+    cfg = random_retinanet_face_detector()
     det = FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=cfg, score_thr=0.0, batch_size=2))
     frames = [np.random.default_rng(i).integers(0, 255, (96, 128, 3), dtype=np.uint8)
               for i in range(3)]

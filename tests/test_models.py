@@ -138,7 +138,27 @@ def test_losses_equal_hand_computed_values(model):
     # Eq. 3 (optional term): InfoNCE of scene i against every face j
     sim = [[float(F.cosine_similarity(s, f, dim=0)) / 0.07 for f in face] for s in scene]
     nce = -sum(sim[i][i] - math.log(sum(math.exp(v) for v in sim[i])) for i in range(2)) / 2
-    assert model.infonce(scene, face).item() == pytest.approx(nce, rel=1e-5)
+    infonce = MODELS.build(dict(type='InfoNCELoss', temperature=0.07, loss_weight=2.0))
+    assert infonce(scene, face).item() == pytest.approx(2 * nce, rel=1e-5)
+
+
+def test_loss_terms_are_built_from_their_configs():
+    model = MODELS.build(model_cfg(
+        similarity_loss=dict(type='CosineSimilarityLoss', loss_weight=0.5),
+        infonce_loss=dict(type='InfoNCELoss', temperature=0.1),
+        polarity_head=dict(loss_cls=dict(type='CrossEntropyLoss', loss_weight=3.0))))
+    assert model.similarity_loss.loss_weight == 0.5 and model.infonce_loss.temperature == 0.1
+    assert model.polarity_head.loss_cls.loss_weight == 3.0
+    inputs, samples = batch(model)
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_contrast', 'loss_similarity', 'loss_polarity', 'loss_infonce'} <= set(losses)
+    without = MODELS.build(model_cfg(similarity_loss=None, polarity_head=None))
+    assert set(k for k in without(*batch(without), mode='loss') if k.startswith('loss')) == {
+        'loss_contrast'}
+    with pytest.raises(ValueError, match='infonce_loss needs both streams'):
+        MODELS.build(model_cfg(infonce_loss=dict(type='InfoNCELoss'), similarity_loss=None,
+                               polarity_head=None, neck=dict(streams=('face', ),
+                                                             use_polarity=False)))
 
 
 @pytest.mark.parametrize('alpha,kept', [(0.0, True), (1e9, False)])
@@ -158,9 +178,9 @@ def test_alpha_switch(alpha, kept):
 
 @pytest.mark.parametrize('stream', ['face', 'scene'])
 def test_single_stream_variants(stream):
-    changes = dict(use_similarity_loss=False, neck=dict(streams=(stream, ), use_lstm=False))
+    changes = dict(similarity_loss=None, neck=dict(streams=(stream, ), use_lstm=False))
     if stream == 'face':
-        changes.update(use_polarity_loss=False, polarity_head=None)
+        changes.update(polarity_head=None)
         changes['neck']['use_polarity'] = False
     model = MODELS.build(model_cfg(**changes))
     encoded = []

@@ -1,7 +1,13 @@
 """Interrupted runs, distributed runs and hostile inputs (the scripts also run here)."""
+import glob
+import io
 import os
 import os.path as osp
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -34,7 +40,7 @@ def options(root, *extra):
 def kill_resume(tiny_demo, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('kill_resume'))
     proc = run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
-                '--kill-epoch', '2', '--kill-iter', '5', '--cfg-options',
+                '--kill-at', 'train:2:5', '--write-seconds', '0', '--cfg-options',
                 *options(tiny_demo, 'train_cfg.max_epochs=3')], check=False)
     return work, proc
 
@@ -42,8 +48,10 @@ def kill_resume(tiny_demo, tmp_path_factory):
 def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(kill_resume):
     work, proc = kill_resume
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'killed at epoch 2, iteration 5' in proc.stdout
-    assert 'identical weights: True; identical UAR/WAR: True' in proc.stdout
+    assert 'killed at epoch 2, iteration 5; no write in progress' in proc.stdout
+    assert 'resumed from epoch_1.pth (expected: epoch_1.pth)' in proc.stdout
+    assert ('identical weights: True; identical UAR/WAR: True; identical best files: True'
+            in proc.stdout)
 
 
 def test_dist_test_equals_single_process_on_an_odd_split(kill_resume, tiny_demo, tmp_path):
@@ -66,29 +74,192 @@ def test_fuzzed_video_files_give_only_clear_errors():
     assert '150 inputs tried' in proc.stdout and '0 failures' in proc.stdout
 
 
-def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
-    from mmengine.runner.checkpoint import save_checkpoint
-    path = str(tmp_path / 'epoch_1.pth')
-    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, path)
-    assert torch.load(path)['state_dict']['w'].sum() == 3
+def test_import_leaves_mmengine_checkpointing_alone():
+    """A stranger who only imports ous-mm keeps MMEngine's own saving and resume lookup."""
+    code = (
+        'from mmengine.fileio import get_file_backend\n'
+        'from mmengine.fileio.backends import LocalBackend\n'
+        'from mmengine.runner import checkpoint, runner\n'
+        'put, find = LocalBackend.put, runner.find_latest_checkpoint\n'
+        'import ous_mm\n'
+        'from mmaction.registry import HOOKS\n'
+        'from mmengine.hooks import CheckpointHook\n'
+        'assert LocalBackend.put is put and put.__module__ == LocalBackend.__module__\n'
+        'assert runner.find_latest_checkpoint is find is checkpoint.find_latest_checkpoint\n'
+        "assert type(get_file_backend('/tmp/x.pth')) is LocalBackend\n"
+        "assert HOOKS.get('CheckpointHook') is CheckpointHook\n"
+        "print('untouched', type(get_file_backend(backend_args={'backend': 'atomic_local'})))\n")
+    proc = run(['python', '-c', code])
+    assert "untouched <class 'ous_mm.fileio.atomic_local_backend.AtomicLocalBackend'>" in (
+        proc.stdout)
 
-    def killed(*args):  # the process dies after writing, before the rename
-        raise KeyboardInterrupt
-    monkeypatch.setattr(os, 'replace', killed)
-    with pytest.raises(KeyboardInterrupt):
-        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, str(tmp_path / 'epoch_2.pth'))
-    assert not osp.exists(tmp_path / 'epoch_2.pth')  # nothing half-written under the name
-    assert torch.load(path)['state_dict']['w'].sum() == 3
+
+def test_ous_configs_use_the_safe_checkpoint_hook():
+    from mmengine import Config
+    from conftest import REPO
+    for name in ('ous_dfew.py', 'ous_ferv39k.py', 'ous_demo.py'):
+        hook = Config.fromfile(osp.join(REPO, 'configs', name)).default_hooks.checkpoint
+        assert hook.type == 'SafeCheckpointHook', name
+        assert hook.save_best == ['dfer/nll', 'dfer/UAR'] and hook.max_keep_ckpts == 1, name
+    stranger = Config.fromfile(osp.join(ous_mm.compat._mmaction_root(), '.mim', 'configs',
+                                        '_base_', 'default_runtime.py'))
+    assert stranger.default_hooks.checkpoint.type == 'CheckpointHook'
 
 
-def test_resume_survives_a_truncated_last_checkpoint(tmp_path):
-    from mmengine.runner import runner as runner_module
-    for n in (1, 2, 10):
-        (tmp_path / f'epoch_{n}.pth').write_bytes(b'x')
-    (tmp_path / 'last_checkpoint').write_text('')
-    assert runner_module.find_latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
-    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
-    assert runner_module.find_latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+UAR_ONLY = ('train_cfg.max_epochs=2', 'default_hooks.checkpoint.save_best=dfer/UAR',
+            'default_hooks.checkpoint.rule=greater', 'default_hooks.checkpoint.max_keep_ckpts=2')
+
+
+@pytest.fixture(scope='module')
+def uar_only(tiny_demo, tmp_path_factory) -> str:
+    """2 epochs keeping the best UAR only, and every epoch file."""
+    work = str(tmp_path_factory.mktemp('uar_only'))
+    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
+         *demo_options(tiny_demo, *UAR_ONLY)])
+    return work
+
+
+def test_epoch_checkpoint_holds_its_validation(uar_only):
+    """epoch_N.pth is written after epoch N's validation, also when no best file is."""
+    import json
+    from mmengine.runner.checkpoint import _load_checkpoint
+    scalars = glob.glob(osp.join(uar_only, '*', 'vis_data', 'scalars.json'))
+    logged = [json.loads(line) for line in open(scalars[0]) if 'dfer/UAR' in line]
+    uar = [r['dfer/UAR'] for r in logged]
+    # MMEngine saves epoch_2.pth before epoch 2's validation and, as UAR did not improve,
+    # never again: its message hub would hold epoch 1's validation only
+    assert len(uar) == 2 and uar[1] <= uar[0], f'UAR improved in epoch 2 ({uar}): no test'
+    hub = _load_checkpoint(osp.join(uar_only, 'epoch_2.pth'), map_location='cpu')['message_hub']
+    nll = hub['log_scalars']['val/dfer/nll'].data[0]
+    assert np.allclose(nll, [r['dfer/nll'] for r in logged])
+    assert hub['runtime_info']['best_score'] == uar[0]  # one metric: MMEngine's plain key
+    assert sorted(n for n in os.listdir(uar_only) if n.endswith('.pth')) == [
+        'best_dfer_UAR_epoch_1.pth', 'epoch_1.pth', 'epoch_2.pth']
+
+
+@pytest.fixture(scope='module')
+def kill_in_writes(kill_resume, tiny_demo, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('kill_in_writes'))
+    return run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
+                '--uninterrupted', osp.join(kill_resume[0], 'uninterrupted'), '--kill-at',
+                'write:best_dfer_nll_epoch_2.pth', 'write:epoch_2.pth', '--cfg-options',
+                *options(tiny_demo, 'train_cfg.max_epochs=3')], check=False)
+
+
+def test_kill_inside_the_best_file_write_then_resume(kill_in_writes):
+    out = kill_in_writes.stdout
+    left = re.search(r'killed inside the write of best_dfer_nll_epoch_2\.pth; left '
+                     r'(best_dfer_nll_epoch_2\.pth\.tmp\d+)\n', out)
+    assert left, out
+    # the previous best files are still there: the redone epoch 2 starts from epoch_1.pth
+    assert re.search(r'resumed from epoch_1\.pth \(expected: epoch_1\.pth\); removed: '
+                     + re.escape(left.group(1)) + r'\n', out), out
+
+
+def test_kill_inside_the_epoch_file_write_then_resume(kill_in_writes):
+    out = kill_in_writes.stdout
+    left = re.search(r'killed inside the write of epoch_2\.pth; left (epoch_2\.pth\.tmp\d+)\n', out)
+    assert left, out
+    # epoch 2's new best file was complete; epoch_1.pth's state does not know it: removed
+    assert re.search(r'resumed from epoch_1\.pth \(expected: epoch_1\.pth\); removed: '
+                     + re.escape(left.group(1)) + r', best_dfer_nll_epoch_2\.pth\n', out), out
+
+
+def test_killed_in_writes_ends_as_the_uninterrupted_run(kill_in_writes):
+    out = kill_in_writes.stdout + kill_in_writes.stderr
+    assert kill_in_writes.returncode == 0, out
+    assert 'temporary files at the end: none' in out
+    assert 'identical weights: True; identical UAR/WAR: True; identical best files: True' in out
+    assert ('kills: 2 (2 inside a write window); resumed from the expected checkpoint: 2; '
+            'runs equal to the uninterrupted one: 1 of 1') in out
+
+
+def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_path):
+    """Whatever last_checkpoint says; stale temporary and newer files are removed."""
+    work = tmp_path / 'work'
+    shutil.copytree(uar_only, work)
+    complete = (work / 'epoch_2.pth').read_bytes()
+    (work / 'epoch_3.pth').write_bytes(complete[:len(complete) // 2])  # truncated
+    (work / 'best_dfer_UAR_epoch_3.pth').write_bytes(complete)  # newer than the state
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    (work / f'epoch_4.pth.tmp{dead.pid}').write_bytes(complete[:100])  # a killed writer's
+    (work / 'last_checkpoint').write_text(str(work / 'epo'))  # truncated by a kill
+    proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(work), '--resume',
+                *demo_options(tiny_demo, *UAR_ONLY)])
+    out = proc.stdout + proc.stderr
+    assert f'resume: the newest complete checkpoint is {work}/epoch_2.pth' in out
+    assert 'resumed epoch: 2' in out
+    for name in (f'epoch_4.pth.tmp{dead.pid}', 'epoch_3.pth', 'best_dfer_UAR_epoch_3.pth'):
+        assert f'Removed {work}/{name}: ' in out and not (work / name).exists(), name
+    assert (work / 'epoch_2.pth').read_bytes() == complete
+    assert (work / 'epoch_1.pth').exists() and (work / 'best_dfer_UAR_epoch_1.pth').exists()
+
+
+def test_newest_complete_checkpoint_and_stale_temp_files(tmp_path):
+    from ous_mm.engine.hooks import SafeCheckpointHook
+    from ous_mm.fileio import AtomicLocalBackend
+    hook = SafeCheckpointHook(interval=1)
+    assert hook.backend_args == dict(backend='atomic_local')
+    assert SafeCheckpointHook(out_dir='s3://bucket/runs').backend_args is None  # by prefix
+    assert hook.newest_complete_checkpoint(str(tmp_path)) is None
+    backend = AtomicLocalBackend()
+    for n in (1, 2):
+        buf = io.BytesIO()
+        torch.save({'w': torch.full((3, ), float(n))}, buf)
+        backend.put(buf.getvalue(), tmp_path / f'epoch_{n}.pth')
+    (tmp_path / 'epoch_10.pth').write_bytes((tmp_path / 'epoch_2.pth').read_bytes()[:-30])
+    assert hook.newest_complete_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+    assert torch.load(tmp_path / 'epoch_2.pth')['w'].sum() == 6
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    (tmp_path / f'epoch_3.pth.tmp{dead.pid}').write_bytes(b'x')
+    (tmp_path / f'epoch_4.pth.tmp{os.getpid()}').write_bytes(b'x')  # a live writer's
+    assert AtomicLocalBackend.remove_stale_temp_files(tmp_path) == [
+        str(tmp_path / f'epoch_3.pth.tmp{dead.pid}')]
+    assert sorted(os.listdir(tmp_path)) == [
+        'epoch_1.pth', 'epoch_10.pth', 'epoch_2.pth', f'epoch_4.pth.tmp{os.getpid()}']
+
+
+def test_a_write_killed_midway_leaves_the_previous_file(tmp_path):
+    """SIGKILL while the (slowed) atomic backend writes: the old file stays whole."""
+    from conftest import REPO
+    target = tmp_path / 'epoch_1.pth'
+    target.write_bytes(b'old')
+    code = ('import sys; from slow_atomic_local_backend import SlowAtomicLocalBackend\n'
+            'SlowAtomicLocalBackend(seconds=60).put(b"new" * 10**5, sys.argv[1])\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [osp.join(REPO, 'tools', 'reliability'), os.environ.get('PYTHONPATH', '')]))
+    writer = subprocess.Popen([sys.executable, '-c', code, str(target)], cwd=REPO, env=env)
+    temp = tmp_path / f'epoch_1.pth.tmp{writer.pid}'
+    deadline = time.time() + 120
+    while not (temp.exists() and temp.stat().st_size > 0) and time.time() < deadline:
+        time.sleep(0.05)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert temp.exists() and 0 < temp.stat().st_size < 3 * 10**5
+    assert target.read_bytes() == b'old'
+
+
+def test_checkpoint_with_empty_arrays_loads(tmp_path):
+    """pickle writes empty bytes (an empty array's data) as the global `bytes`: admitted."""
+    from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import _load_checkpoint
+    from ous_mm.compat import UnsafeCheckpointError
+    path = str(tmp_path / 'empty.pth')
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'empty': np.zeros(0)},
+                'message_hub': {'log_scalars': {'never': HistoryBuffer()}}}, path)
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    assert ckpt['meta']['empty'].shape == (0, )
+    assert len(ckpt['message_hub']['log_scalars']['never'].data[0]) == 0
+
+    class Allocate:  # bytes(n) would allocate n bytes: only bytes() is admitted
+
+        def __reduce__(self):
+            return bytes, (10**6, )
+    torch.save({'meta': Allocate()}, path)
+    with pytest.raises(UnsafeCheckpointError, match=r'only bytes\(\) \(empty data\)'):
+        _load_checkpoint(path, map_location='cpu')
 
 
 @pytest.mark.parametrize('option,message', [

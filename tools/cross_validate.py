@@ -9,18 +9,17 @@ WAR and per-class recall of every fold, their mean and standard deviation (over 
 """
 import argparse
 import csv
-import glob
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
 import sys
 
 import numpy as np
 
+from ous_mm.apis import dump_scores
 from ous_mm.datasets import DFEW_CLASSES
-from ous_mm.evaluation import confusion_matrix, dfer_scores
+from ous_mm.engine.hooks.safe_checkpoint_hook import find_best_checkpoint
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -51,16 +50,11 @@ def run_fold(args, fold: int, work: str) -> dict:
         f'{s}_dataloader.dataset.fold={fold}' for s in ('train', 'val', 'test')]
     resume = ['--resume'] if osp.isfile(osp.join(work, 'last_checkpoint')) else []
     tool('train.py', args.config, '--work-dir', work, *resume, *options)
-    best = sorted(glob.glob(osp.join(work, 'best_dfer_nll_epoch_*.pth')), key=os.path.getmtime)
-    ckpt = best[-1] if best else open(osp.join(work, 'last_checkpoint')).read().strip()
+    ckpt = find_best_checkpoint(work, 'dfer/nll')  # the paper's choice: lowest validation loss
     dump = osp.join(work, 'test_predictions.pkl')
     tool('test.py', args.config, ckpt, '--work-dir', work, '--dump', dump, *options)
-    with open(dump, 'rb') as f:
-        samples = pickle.load(f)
-    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
-    labels = np.array([int(s['gt_label']) for s in samples])
-    scores = dfer_scores(confusion_matrix(preds, labels, len(DFEW_CLASSES)))
-    result = dict(fold=fold, checkpoint=osp.basename(ckpt), clips=len(labels),
+    scores = dump_scores(dump, len(DFEW_CLASSES))
+    result = dict(fold=fold, checkpoint=osp.basename(ckpt), clips=len(scores['labels']),
                   UAR=float(scores['UAR']), WAR=float(scores['WAR']),
                   recall=[float(r) for r in scores['recall']])
     with open(result_file, 'w') as f:

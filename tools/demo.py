@@ -1,12 +1,15 @@
 """Recognise the emotion in a video of any length with OUS, and write an annotated copy.
 
-    python tools/demo.py VIDEO CONFIG CHECKPOINT [--out annotated.mp4]
+    python tools/demo.py VIDEO CONFIG CHECKPOINT [--out annotated.mp4] [--window 2]
 
-Faces are detected online in every frame (the config's `face_detector`, else OpenCV's Haar
-cascade). The video is covered by sliding windows of --window seconds (half overlapping); from
-each, T frames are sampled uniformly and classified; the scores are averaged over windows.
-Prints the top emotions with their scores and the scene polarity; the output video has the face
-box, the label and scores of the window around each frame drawn in.
+The model comes from MMAction2's `init_recognizer` (through `ous_mm.apis.init_model`). The video is read window by window
+(half-overlapping windows of --window seconds): from each, T frames are sampled, the config's
+test pipeline finds their faces with its face detector (the same transforms as
+`inference_recognizer` on a new video) and the model classifies them. Memory is bounded by one
+window, not by the video. Printed: each window's top emotion (or "no face"), the top emotions
+over the windows with a face, and the scene polarity. The annotated copy is written as the
+windows come: the face box the detector found in the nearest sampled frame, "no face" where it
+found none, and the window's top scores.
 """
 import argparse
 
@@ -14,11 +17,10 @@ import cv2
 import decord
 import numpy as np
 import torch
-from mmcv.transforms import Compose
 from mmengine.config import DictAction
-from mmengine.dataset import pseudo_collate
+from tqdm import tqdm
 
-from ous_mm.apis import load_model
+from ous_mm.apis import inference_video, init_model, sliding_windows
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,89 +32,78 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default='demo_out.mp4', help='annotated video (mp4)')
     parser.add_argument('--window', type=float, default=2.0, help='window length in seconds')
     parser.add_argument('--top-k', type=int, default=3)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
-def windows(num_frames: int, length: int):
-    """Half-overlapping windows ``(start, stop)`` covering every frame."""
-    length = min(length, num_frames)
-    step = max(1, length // 2)
-    starts = list(range(0, max(num_frames - length, 0) + 1, step))
-    if starts[-1] + length < num_frames:
-        starts.append(num_frames - length)
-    return [(s, s + length) for s in starts]
-
-
-def uniform_indices(start: int, stop: int, t: int) -> np.ndarray:
-    """The centres of ``t`` equal segments of ``[start, stop)`` (UniformSample's test mode)."""
-    return (start + (np.arange(t) + 0.5) * (stop - start) / t).astype(int)
+def draw(image: np.ndarray, box: np.ndarray, lines: list) -> np.ndarray:
+    """The BGR frame with the face box (or "no face") and the text lines drawn in."""
+    if np.isfinite(box).all():
+        x1, y1, x2, y2 = box.astype(int)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 255, 0), 2)
+    else:
+        lines = ['no face'] + lines
+    for row, text in enumerate(lines):
+        cv2.putText(image, text, (5, 15 + 15 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    (0, 255, 255) if row == 0 else (255, 255, 255), 1, cv2.LINE_AA)
+    return image
 
 
 def main() -> None:
     args = parse_args()
-    import ous_mm  # noqa: F401
-    from ous_mm.registry import FACE_DETECTORS
-    model, cfg = load_model(args.config, args.checkpoint, args.cfg_options, args.device)
-    detector = FACE_DETECTORS.build(cfg.get('face_detector') or dict(type='OpenCVHaarFaceDetector'))
-    try:
-        reader = decord.VideoReader(args.video)
-        frames = reader.get_batch(list(range(len(reader)))).asnumpy()
-    except Exception as err:
-        raise SystemExit(f'cannot decode video {args.video}: {err}')
-    fps = reader.get_avg_fps() or 25.0
-    found = detector(list(frames))
-    boxes = np.array([b[:5] if b is not None else [np.nan] * 5 for b in found], np.float32)
-    print(f'{args.video}: {len(frames)} frames at {fps:.1f} fps, a face in '
-          f'{int((~np.isnan(boxes[:, 0])).sum())} of them ({detector.name})')
-
-    split = next(t for t in cfg.test_dataloader.dataset.pipeline if t['type'] == 'FaceSceneSplit')
-    keys = tuple(f'{s}_imgs' for s in model.streams)
-    pipeline = Compose([split, dict(type='PackActionInputs', collect_keys=keys)])
-    classes = cfg.get('classes') or cfg.test_dataloader.dataset.get('metainfo', {}).get('classes')
-    classes = classes or [str(i) for i in range(model.cls_head.num_classes)]
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    cfg = model.cfg
+    classes = cfg.get('classes') or [str(i) for i in range(model.cls_head.num_classes)]
     polarity_names = getattr(model.polarity_head, 'polarity_names', None)
-    t = model.num_frames
-    results = []
-    for start, stop in windows(len(frames), max(t, int(round(args.window * fps)))):
-        inds = uniform_indices(start, stop, t)
-        item = pipeline(dict(imgs=list(frames[inds]), frame_inds=inds, face_boxes=boxes))
-        with torch.no_grad():
-            sample = model.test_step(pseudo_collate([item]))[0]
-        results.append((start, stop, sample.pred_score.cpu().numpy(),
-                        sample.get('pred_polarity'), item))
-    scores = np.mean([r[2] for r in results], axis=0)
-    order = np.argsort(scores)[::-1][:args.top_k]
-    print(f'{len(results)} windows of {results[0][1] - results[0][0]} frames; top emotions:')
-    for k in order:
-        print(f'  {classes[k]:<10} {scores[k]:.3f}')
-    if polarity_names is not None:
-        polarity = np.mean([r[3].cpu().numpy() for r in results], axis=0)
-        print('scene polarity: ' + ', '.join(
-            f'{n} {p:.3f}' for n, p in zip(polarity_names, polarity)))
 
-    height, width = frames.shape[1:3]
+    # the annotated copy reads the video once, frame after frame (the model's frames are
+    # decoded by decord, as in training, inside inference_video)
+    reader = cv2.VideoCapture(args.video)
+    probe = decord.VideoReader(args.video)
+    num_frames, fps = len(probe), probe.get_avg_fps() or 25.0
+    height, width = probe[0].shape[:2]
+    del probe
     writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
     if not writer.isOpened():
         raise SystemExit(f'cannot write {args.out}')
-    last = np.full(4, np.nan)
-    for i, frame in enumerate(frames):
-        start, stop, window_scores, _, _ = [r for r in results if r[0] <= i][-1]
-        image = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-        if not np.isnan(boxes[i, 0]):
-            last = boxes[i, :4]
-        if not np.isnan(last[0]):
-            x1, y1, x2, y2 = last.astype(int)
-            cv2.rectangle(image, (x1, y1), (x2, y2), (0, 255, 0), 2)
-        top = np.argsort(window_scores)[::-1][:args.top_k]
-        for line, k in enumerate(top):
-            cv2.putText(image, f'{classes[k]} {window_scores[k]:.2f}', (5, 15 + 15 * line),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255) if line else (0, 255, 255),
-                        1, cv2.LINE_AA)
-        writer.write(image)
+    windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
+    scores, polarities = [], []
+    print(f'{args.video}: {num_frames} frames at {fps:.1f} fps, {len(windows)} windows')
+    results = inference_video(model, args.video, args.window)
+    for k, res in enumerate(tqdm(results, total=len(windows), unit='window')):
+        if res.scores is None:
+            label, lines = 'no face', []
+        else:
+            scores.append(res.scores)
+            if res.polarity is not None:
+                polarities.append(res.polarity)
+            top = np.argsort(res.scores)[::-1][:args.top_k]
+            label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
+            lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
+        tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
+        # each frame is drawn with the window that starts last before it
+        stop = windows[k + 1][0] if k + 1 < len(windows) else num_frames
+        for i in range(res.start, stop):
+            ok, frame = reader.read()
+            if not ok:
+                raise SystemExit(f'{args.video}: frame {i} of {num_frames} cannot be read')
+            nearest = int(np.abs(res.frame_inds - i).argmin())
+            writer.write(draw(frame, res.boxes[nearest], lines))
     writer.release()
-    print(f'annotated video: {args.out} ({len(frames)} frames)')
+    reader.release()
+
+    if not scores:
+        print('no face found in any window: no emotion to report')
+    else:
+        mean = np.mean(scores, axis=0)
+        print(f'top emotions over the {len(scores)} of {len(windows)} windows with a face:')
+        for c in np.argsort(mean)[::-1][:args.top_k]:
+            print(f'  {classes[c]:<10} {mean[c]:.3f}')
+        if polarity_names is not None and polarities:
+            print('scene polarity: ' + ', '.join(
+                f'{n} {p:.3f}' for n, p in zip(polarity_names, np.mean(polarities, axis=0))))
+    print(f'annotated video: {args.out} ({num_frames} frames)')
 
 
 if __name__ == '__main__':

@@ -51,18 +51,13 @@ def parse_args() -> argparse.Namespace:
 
 def videos_of_config(path: str) -> List[Tuple[str, str, str]]:
     """(video, video root, cache root) of every clip in the config's train/val/test splits."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    import ous_mm  # noqa: F401
-    from mmaction.registry import DATASETS
-    cfg = Config.fromfile(path)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    from ous_mm.apis import load_config, split_dataset
+    cfg = load_config(path)
     found = {}
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader) is None:
+    for split in ('train', 'val', 'test'):
+        if cfg.get(f'{split}_dataloader') is None:
             continue
-        dataset = DATASETS.build(dict(cfg[loader].dataset, pipeline=[]))
+        dataset = split_dataset(cfg, split, pipeline='none')
         for i in range(len(dataset)):
             info = dataset.get_data_info(i)
             clip = info.get('filename') or info['frame_dir']  # a video or a frame folder
@@ -84,11 +79,10 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
 
 
 def build_detector(args, worker: int):
-    import ous_mm  # noqa: F401
+    from ous_mm.apis import load_config
     from ous_mm.registry import FACE_DETECTORS
     if args.detector is None and args.source.endswith('.py'):
-        from mmengine.config import Config
-        cfg = Config.fromfile(args.source).get('face_detector')
+        cfg = load_config(args.source).get('face_detector')
         if cfg is not None:  # the config picks the backend by type=
             cfg = dict(cfg)
             if cfg['type'] == 'MMDetFaceDetector' and args.device == 'cuda':

@@ -4,10 +4,13 @@
 
 Writes float16 memory maps per split (see ous_mm/datasets/feature_cache.py), with a progress
 bar; an interrupted run resumes where it stopped. Frames are sampled with the config's test
-pipeline (fixed per clip). Train from the cache with a config that sets
-``feature_cache = DIR`` and uses CachedFeatureDataset (configs/ous_demo_cached.py).
+pipeline (fixed per clip). A cache resumes only if it is intact and its fingerprint (frozen
+encoder weights and settings, pipeline, clips and labels) matches the config's; otherwise the
+run stops with an error naming the file or folder. Train from the cache with a config that
+uses CachedFeatureDataset and FeatureCacheCheckHook (configs/ous_demo_cached.py).
 """
 import argparse
+import io
 import json
 import os
 import os.path as osp
@@ -16,14 +19,13 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
-from mmengine.runner import set_random_seed
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-import ous_mm  # noqa: F401
-from mmaction.registry import DATASETS, MODELS
-from ous_mm.datasets.feature_cache import open_cache
+from ous_mm.apis import init_model, split_dataset
+from ous_mm.datasets.feature_cache import (FeatureCacheError, check_fingerprint,
+                                           data_fingerprint, encoder_fingerprint, open_cache)
+from ous_mm.fileio import AtomicLocalBackend
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,28 +42,52 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def encoder_settings(cfg) -> dict:
-    """What the cached features depend on: written to and checked against meta.json."""
-    return json.loads(json.dumps(dict(backbone=cfg.model.backbone.to_dict(),
-                                      num_frames=cfg.model.neck.num_frames,
-                                      scene_stride=cfg.model.get('scene_stride', 1),
-                                      streams=list(cfg.model.neck.get('streams',
-                                                                      ('face', 'scene'))),
-                                      pipeline=cfg.test_dataloader.dataset.pipeline),
-                                 default=str))
+def create_cache(split_dir: str, fingerprint: dict, feats: dict) -> dict:
+    """Allocate a split's files; ``meta.json`` last, so a kill leaves no cache to resume.
+
+    Args:
+        split_dir (str): ``<out>/<split>``.
+        fingerprint (dict): ``encoder`` and the data fingerprint, for ``meta.json``.
+        feats (dict): The first batch's features (their shapes per clip).
+
+    Returns:
+        dict: The cache opened in ``r+`` mode (see ``open_cache``).
+    """
+    num = len(fingerprint['clips'])
+    os.makedirs(split_dir, exist_ok=True)
+    shapes = {name: [num, *value.shape[1:]] for name, value in feats.items()}
+    for name, shape in shapes.items():
+        np.memmap(osp.join(split_dir, f'{name}.f16'), np.float16, 'w+', shape=tuple(shape))
+    np.zeros(num, np.uint8).tofile(osp.join(split_dir, 'done.u8'))
+    files = AtomicLocalBackend()
+    labels = io.BytesIO()
+    np.save(labels, np.array(fingerprint['labels'], np.int64))
+    files.put(labels.getvalue(), osp.join(split_dir, 'labels.npy'))
+    meta = dict(num_clips=num, shapes=shapes, **fingerprint)
+    files.put_text(json.dumps(meta), osp.join(split_dir, 'meta.json'))
+    return open_cache(split_dir, 'r+')
 
 
-def extract_split(cfg, model, split: str, out: str, args) -> None:
-    dataset = DATASETS.build(dict(cfg[f'{split}_dataloader'].dataset,
-                                  pipeline=cfg.test_dataloader.dataset.pipeline))
+def extract_split(cfg: Config, model: torch.nn.Module, split: str, out: str,
+                  args: argparse.Namespace) -> None:
+    """Extract (or finish) the cache of one split.
+
+    Args:
+        cfg (Config): The live config.
+        model (torch.nn.Module): The model built from it.
+        split (str): ``'train'``, ``'val'`` or ``'test'``.
+        out (str): The cache folder.
+        args (argparse.Namespace): The command-line arguments.
+    """
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    dataset = split_dataset(cfg, split)  # with the test pipeline: each clip's frames fixed
     split_dir = osp.join(out, split)
-    settings = encoder_settings(cfg)
+    fingerprint = dict(encoder=encoder_fingerprint(model, cfg.model),
+                       **data_fingerprint(dataset, pipeline))
     cache = None
     if osp.isfile(osp.join(split_dir, 'meta.json')):
         cache = open_cache(split_dir, 'r+')
-        if cache['meta']['encoder'] != settings or cache['meta']['num_clips'] != len(dataset):
-            raise SystemExit(f'{split_dir} holds features of other encoder settings or another '
-                             'dataset: delete it or choose another --out')
+        check_fingerprint(split_dir, cache['meta'], fingerprint, 'in this config')
     todo = [i for i in range(len(dataset)) if cache is None or not cache['done'][i]]
     print(f'{split}: {len(dataset)} clips, {len(dataset) - len(todo)} cached, {len(todo)} to do')
     loader = DataLoader(Subset(dataset, todo), batch_size=args.batch_size,
@@ -74,21 +100,7 @@ def extract_split(cfg, model, split: str, out: str, args) -> None:
             data = model.data_preprocessor(batch, False)
             feats = {k: v.cpu().numpy() for k, v in model.encode(data['inputs']).items()}
         if cache is None:
-            os.makedirs(split_dir, exist_ok=True)
-            labels = np.array([int(dataset.get_data_info(i)['label']) for i in range(len(dataset))])
-            np.save(osp.join(split_dir, 'labels.npy'), labels)
-            np.zeros(len(dataset), np.uint8).tofile(osp.join(split_dir, 'done.u8'))
-            meta = dict(num_clips=len(dataset), encoder=settings,
-                        classes=list(dataset.metainfo['classes']),
-                        clips=[dataset.get_data_info(i).get('filename') or
-                               dataset.get_data_info(i).get('frame_dir')
-                               for i in range(len(dataset))],
-                        shapes={k: [len(dataset), *v.shape[1:]] for k, v in feats.items()})
-            for name, shape in meta['shapes'].items():
-                np.memmap(osp.join(split_dir, f'{name}.f16'), np.float16, 'w+', shape=tuple(shape))
-            with open(osp.join(split_dir, 'meta.json'), 'w') as f:
-                json.dump(meta, f)
-            cache = open_cache(split_dir, 'r+')
+            cache = create_cache(split_dir, fingerprint, feats)
         for name, value in feats.items():
             cache[name][rows] = value.astype(np.float16)
             cache[name].flush()
@@ -98,20 +110,17 @@ def extract_split(cfg, model, split: str, out: str, args) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    # seeded as the Runner seeds: a randomly initialised encoder (the demo's) gets the same
+    # weights here as in training (the fingerprint checks it)
+    model = init_model(args.config, device=args.device, cfg_options=args.cfg_options)
+    cfg = model.cfg
     out = args.out or cfg.get('feature_cache') or osp.join(
         'work_dirs', 'feature_cache', osp.splitext(osp.basename(args.config))[0])
-    # the Runner seeds before it builds the model: a randomly initialised encoder (the demo's)
-    # then gets the same weights here as in training
-    randomness = cfg.get('randomness') or {}
-    if randomness.get('seed') is not None:
-        set_random_seed(randomness['seed'], deterministic=randomness.get('deterministic', False))
-    model = MODELS.build(cfg.model).to(args.device).eval()
-    for split in args.splits:
-        extract_split(cfg, model, split, out, args)
+    try:
+        for split in args.splits:
+            extract_split(cfg, model, split, out, args)
+    except FeatureCacheError as e:  # a damaged or stale cache: the message says what to do
+        raise SystemExit(f'error: {e}')
     print(f'feature cache: {out}')
 
 

@@ -4,13 +4,13 @@
 # Idempotent: when the environment already matches pyproject.toml and this script, it only
 # checks the imports and returns in seconds. The mmcv wheel built from source (about 10 min on
 # 2 cores) lands in pip's wheel cache, so a rebuilt venv on the same machine reuses it.
-# Versions and the reasons for each step: ../shared/STACK.md.
+# The exact versions: requirements/constraints.txt; the reasons for each step: docs/stack.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${OUS_VENV:-$ROOT/.venv}"
 PYTHON_BIN="${PYTHON:-python3}"
-TORCH_SPEC="${TORCH_SPEC:-torch==2.9.1 torchvision==0.24.1}"
+TORCH_SPEC="${TORCH_SPEC:-torch torchvision}"  # versions: the constraints file
 STEP="start"
 
 fail() {
@@ -21,11 +21,12 @@ trap 'fail $?' ERR
 step() { STEP="$1"; echo "[install] $1"; }
 
 stamp_file="$VENV/.ous-mm-install-stamp"
-stamp="$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" | sha256sum | cut -d' ' -f1) $TORCH_SPEC"
+CONSTRAINTS="$ROOT/requirements/constraints.txt"
+stamp="$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" "$CONSTRAINTS" | sha256sum | cut -d' ' -f1) $TORCH_SPEC"
 
 step "check the existing environment"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] \
-    && "$VENV/bin/python" -c "import ous_mm, mmcv.ops, mmdet.apis, mmaction.models, open_clip, decord" 2>/dev/null; then
+    && "$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord" 2>/dev/null; then
     echo "[install] $VENV is up to date."
     exit 0
 fi
@@ -33,23 +34,35 @@ fi
 step "create the virtual environment $VENV"
 [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+PIN=(-c "$CONSTRAINTS")  # the tested stack; pyproject.toml only gives ranges
 "${PIP[@]}" install -q --upgrade "pip>=23" "setuptools>=61,<70" wheel
 
 step "install torch ($TORCH_SPEC)"
 # shellcheck disable=SC2086
-"${PIP[@]}" install -q $TORCH_SPEC
+"${PIP[@]}" install -q "${PIN[@]}" $TORCH_SPEC
 
 step "build or reuse mmcv 2.1.0 with compiled ops"
 if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
     # No build isolation: mmcv's setup.py needs the installed torch and setuptools < 70.
-    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" "${PIP[@]}" install --no-build-isolation mmcv==2.1.0
+    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" "${PIP[@]}" install --no-build-isolation "${PIN[@]}" mmcv
 fi
 "$VENV/bin/python" -c "import mmcv.ops"
 
 step "install ous-mm (editable) with mmengine, mmdet, mmaction2, open_clip, decord and the test tools"
-"${PIP[@]}" install -q --no-build-isolation -e "$ROOT[test]"
+"${PIP[@]}" install -q --no-build-isolation "${PIN[@]}" -e "$ROOT[test]"
+
+step "install the drn stand-in for every process of the environment"
+# mmaction2 1.2.0 from PyPI lacks mmaction/models/localizers/drn/, so `import mmaction.models`
+# fails before any config could `import ous_mm` (stock tools, `mim run`). A start-up file in
+# site-packages (outside mmaction2, so a reinstall of it keeps the fix) installs ous_mm_drn's
+# import hook, which answers for that folder only when it is missing; the line does nothing
+# once ous-mm is uninstalled.
+SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
+echo "import importlib.util; importlib.util.find_spec('ous_mm_drn') and __import__('ous_mm_drn').install()" \
+    > "$SITE/ous_mm_drn.pth"
 
 step "check the imports"
-"$VENV/bin/python" -c "import ous_mm, mmcv.ops, mmdet.apis, mmaction.models, open_clip, decord; print('[install] imports ok')"
+# mmaction.models first: it must import without ous_mm
+"$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord; print('[install] imports ok')"
 echo "$stamp" > "$stamp_file"
 echo "[install] done: $VENV"

@@ -6,20 +6,17 @@ the lowest validation loss of each with tools/test.py, and prints UAR, WAR and p
 of both on the test split (also written to WORK_DIR/demo_results.md).
 """
 import argparse
-import glob
 import os
 import os.path as osp
-import pickle
 import subprocess
 import sys
 import time
 
-import numpy as np
-
+from ous_mm.apis import dump_scores
 from ous_mm.datasets import DFEW_CLASSES
+from ous_mm.engine.hooks.safe_checkpoint_hook import find_best_checkpoint
 from ous_mm.testing import make_demo_dataset
 from ous_mm.testing import FACE_ONLY_UAR_BOUND
-from ous_mm.evaluation import confusion_matrix, dfer_scores
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RUNS = (('OUS', 'configs/ous_demo.py'), ('face-only', 'configs/ous_demo_face-only.py'))
@@ -39,14 +36,6 @@ def tool(script: str, *args: str) -> None:
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
-def scores_of(dump: str) -> dict:
-    with open(dump, 'rb') as f:
-        samples = pickle.load(f)
-    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
-    labels = np.array([int(s['gt_label']) for s in samples])
-    return dfer_scores(confusion_matrix(preds, labels, len(DFEW_CLASSES)))
-
-
 def main() -> None:
     args = parse_args()
     start = time.time()
@@ -60,11 +49,11 @@ def main() -> None:
         if args.epochs:
             options.append(f'train_cfg.max_epochs={args.epochs}')
         tool('train.py', config, '--work-dir', work, '--cfg-options', *options)
-        best = sorted(glob.glob(osp.join(work, 'best_dfer_nll_epoch_*.pth')), key=os.path.getmtime)
+        best = find_best_checkpoint(work, 'dfer/nll')
         dump = osp.join(work, 'test_predictions.pkl')
-        tool('test.py', config, best[-1], '--work-dir', work, '--dump', dump,
+        tool('test.py', config, best, '--work-dir', work, '--dump', dump,
              '--cfg-options', *options)
-        results[name] = scores_of(dump)
+        results[name] = dump_scores(dump, len(DFEW_CLASSES))
 
     names = [n for n, _ in RUNS]
     lines = ['| metric (test split, %) | ' + ' | '.join(names) + ' | OUS - face-only |',

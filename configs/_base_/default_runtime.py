@@ -3,6 +3,14 @@ _base_ = 'mmaction::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['ous_mm'], allow_failed_imports=False)
 default_scope = 'mmaction'
+# Checkpoints: MMEngine's CheckpointHook made safe against a kill at any instant (atomic files,
+# a replaced file removed only after its successor is written, epoch_N.pth saved after epoch N's
+# validation, resume from the newest complete checkpoint; ous_mm/engine/hooks). Keep the
+# checkpoint with the lowest validation loss (paper) and the one with the best UAR. Here, not in
+# the schedule: MMEngine refuses a key (default_hooks) defined by two bases of one config.
+default_hooks = dict(
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=1,
+                    save_best=['dfer/nll', 'dfer/UAR'], rule=['less', 'greater']))
 
 # device_ids=None: DDP then uses the module's own device, which works both for CPU processes
 # (gloo; DDP refuses device_ids for a CPU module) and for one GPU per process (NCCL).

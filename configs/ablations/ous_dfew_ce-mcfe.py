@@ -1,3 +1,3 @@
 # Table 3, row "L_ce + MCFE": cross-entropy only, with MCFE. (L_global + MCFE is ous_dfew.py.)
 _base_ = ['../ous_dfew.py']
-model = dict(use_similarity_loss=False, use_polarity_loss=False)
+model = dict(similarity_loss=None, polarity_head=None)

@@ -2,7 +2,6 @@
 # (the "rigid" DFER setting OUS argues against).
 _base_ = ['../ous_dfew.py']
 model = dict(
-    use_similarity_loss=False,
-    use_polarity_loss=False,
+    similarity_loss=None,
     polarity_head=None,
     neck=dict(streams=('face', ), use_polarity=False, use_lstm=False))

@@ -1,4 +1,5 @@
 from .dfer_dataset import DFEW_CLASSES, DFERDataset, stratified_holdout
+from .dfer_pipelines import dfer_pipelines
 from .dfew_dataset import DFEWDataset
 from .feature_cache import CachedFeatureDataset, LoadCachedFeatures
 from .ferv39k_dataset import FERV39kDataset
@@ -8,6 +9,7 @@ from .transforms import (CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit,
 __all__ = [
     'CachedFeatureDataset', 'LoadCachedFeatures',
     'CheckedDecordDecode', 'CheckedDecordInit', 'DFERDataset', 'DFEWDataset', 'DFEW_CLASSES',
+    'dfer_pipelines',
     'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops',
     'stratified_holdout'
 ]

@@ -31,6 +31,27 @@ def stratified_holdout(labels: Sequence[int], fraction: float, seed: int) -> np.
     return np.sort(np.asarray(held, dtype=int))
 
 
+def read_split_file(path: str) -> str:
+    """The text of a split file: UTF-8, with or without a byte-order mark.
+
+    Raises:
+        ValueError: The file is not UTF-8 text (naming the file and the line
+            of the first undecodable byte) or is empty.
+    """
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        # utf-8-sig: spreadsheet programs save CSV files with a BOM
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b'\n') + 1
+        raise ValueError(f'{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x} at '
+                         f'offset {err.start}); save the split file as UTF-8') from None
+    if not text.strip():
+        raise ValueError(f'{path}: the split file is empty; use the release\'s split file')
+    return text
+
+
 class DFERDataset(BaseActionDataset):
     """Base of the released DFER datasets: subclasses parse their split files.
 
@@ -58,11 +79,12 @@ class DFERDataset(BaseActionDataset):
             ``'{:05d}.jpg'`` (ffmpeg's ``%05d.jpg``).
         face_box_dir (str): Face-box cache folder. Defaults to ``'face_boxes'``.
         face_crop_dir (str, optional): The release's face-crop folder (DFEW
-            ``'Clip/clip_224x224'``, FERV39k ``'2_ClipsforFaceCrop'``), given to
-            ``LoadReleasedFaceCrops`` for an optional face stream from the
-            released crops; the scene stream always comes from ``video_dir``.
-        missing_video (str): ``'error'``: a split line whose clip is absent
-            raises an error naming file and line; ``'skip'``: it is skipped,
+            ``'Clip/clip_224x224'``, FERV39k ``'2_ClipsforFaceCrop'``: the paper
+            configs' face stream, read by ``LoadReleasedFaceCrops``); a clip
+            without its crop folder is handled like a missing clip. The scene
+            stream always comes from ``video_dir``. ``None``: no crops.
+        missing_video (str): ``'error'``: a split line whose clip (or its
+            face crops) is absent raises an error naming file and line; ``'skip'``: it is skipped,
             counted (``num_skipped``) and logged. Defaults to ``'error'``.
         **kwargs: ``BaseActionDataset`` arguments (``test_mode``,
             ``start_index`` (1 by default for frame folders) ...).
@@ -121,6 +143,10 @@ class DFERDataset(BaseActionDataset):
             else:
                 info.update(frame_dir=path, filename_tmpl=self.frame_tmpl,
                             total_frames=count_frames(path, self.frame_tmpl, self.start_index))
+            if self.face_crop_root:
+                info['face_crop_dir'] = osp.join(self.face_crop_root, clip)
+                if not osp.isdir(info['face_crop_dir']):
+                    raise FileNotFoundError(f'face crops {info["face_crop_dir"]} are missing')
         except FileNotFoundError as err:
             if self.missing_video == 'error':
                 raise FileNotFoundError(
@@ -129,13 +155,38 @@ class DFERDataset(BaseActionDataset):
             return None
         except ValueError as err:
             raise ValueError(f'{where}: {err}') from None
-        if self.face_crop_root:
-            info['face_crop_dir'] = osp.join(self.face_crop_root, clip)
         return info
 
+    def check_rows(self, rows: List[Tuple[str, int, str]]) -> None:
+        """An error naming the file when it lists no clip, or one clip twice.
+
+        A repeated clip would be counted twice in the test split, could carry
+        two labels, and in a training list could land in both the training
+        part and the held-out validation part.
+        """
+        if not rows:
+            raise ValueError(f'{self.ann_file}: the split file lists no clips (a header '
+                             'only?); use the release\'s split file')
+        classes = self.metainfo['classes']
+        first = {}
+        for clip, label, where in rows:
+            if clip not in first:
+                first[clip] = (label, where)
+                continue
+            label0, where0 = first[clip]
+            what = ('twice' if label == label0 else
+                    f'twice with different labels ({classes[label0]}, then {classes[label]})')
+            raise ValueError(f'{where0} and {where}: clip {clip!r} is listed {what}; each clip '
+                             'must appear once in a split file: remove the repeated line')
+
     def load_data_list(self) -> List[dict]:
-        data_list = [info for info in (self.clip_info(*row) for row in self.read_split())
-                     if info is not None]
+        rows = self.read_split()
+        self.check_rows(rows)
+        data_list = [info for info in (self.clip_info(*row) for row in rows) if info is not None]
+        if not data_list:
+            raise FileNotFoundError(
+                f'{self.ann_file}: none of the {len(rows)} clips it lists exists under '
+                f'{self.data_prefix["video"]} (all skipped); check data_root and video_dir')
         if self.num_skipped:
             MMLogger.get_current_instance().warning(
                 f'{type(self).__name__}: skipped {self.num_skipped} lines of {self.ann_file} '

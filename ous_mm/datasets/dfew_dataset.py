@@ -1,11 +1,13 @@
 """DFEW as released: whole-scene clips and the official 5-fold split files."""
 import csv
+import io
 import os.path as osp
+import re
 from typing import Callable, List, Tuple, Union
 
 from mmaction.registry import DATASETS
 
-from .dfer_dataset import DFEW_CLASSES, DFERDataset
+from .dfer_dataset import DFEW_CLASSES, DFERDataset, read_split_file
 
 SPLIT_DIRS = {
     'train': ('train(single-labeled)', 'train(single_labeled)'),
@@ -25,9 +27,11 @@ class DFEWDataset(DFERDataset):
             train(single-labeled)/set_1.csv ... set_5.csv
             test(single-labeled)/set_1.csv ... set_5.csv
 
-    Split files: header ``video_name,label``; ``video_name`` an integer
+    Split files: UTF-8 (a byte-order mark is accepted), header
+    ``video_name,label``; ``video_name`` an integer in ASCII digits
     (zero-padded to 5 digits on disk), ``label`` 1 Happy, 2 Sad, 3 Neutral,
-    4 Angry, 5 Surprise, 6 Disgust, 7 Fear (stored here as 0..6). The folder
+    4 Angry, 5 Surprise, 6 Disgust, 7 Fear (stored here as 0..6); each clip
+    once. Anything else is an error naming file and line. The folder
     spelling ``single_labeled`` is accepted too. Frames extracted from the
     clips can replace them (``media='frames'``, ``video_dir`` the folder of
     ``NNNNN/`` frame folders).
@@ -70,8 +74,7 @@ class DFEWDataset(DFERDataset):
                                 'layout, see DFEWDataset)')
 
     def read_split(self) -> List[Tuple[str, int, str]]:
-        with open(self.ann_file, newline='') as f:
-            rows = list(csv.reader(f))
+        rows = list(csv.reader(io.StringIO(read_split_file(self.ann_file), newline='')))
         if not rows or [c.strip().lower() for c in rows[0][:2]] != ['video_name', 'label']:
             raise ValueError(f'{self.ann_file}:1: expected the header "video_name,label", '
                              f'got {rows[0] if rows else "an empty file"}')
@@ -81,11 +84,11 @@ class DFEWDataset(DFERDataset):
             cells = [c.strip() for c in row]
             if not any(cells):
                 continue
-            try:
-                name, label = int(cells[0]), int(cells[1])
-            except (ValueError, IndexError):
-                raise ValueError(f'{where}: expected "<video number>,<label 1-7>", got '
-                                 f'{",".join(row)!r}') from None
+            # ASCII digits only: int() also reads '0_1' and full-width digits, other clips
+            if len(cells) < 2 or not all(re.fullmatch('[0-9]+', c) for c in cells[:2]):
+                raise ValueError(f'{where}: expected "<video number>,<label 1-7>" in ASCII '
+                                 f'digits, as in the release, got {",".join(row)!r}')
+            name, label = int(cells[0]), int(cells[1])
             if not 1 <= label <= len(DFEW_CLASSES):
                 raise ValueError(f'{where}: label {label} is outside 1-7 '
                                  f'({", ".join(DFEW_CLASSES)})')

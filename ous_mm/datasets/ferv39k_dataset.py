@@ -1,10 +1,14 @@
 """FERV39k as released: original clips and the All_scenes split lists."""
 import os.path as osp
+import re
 from typing import Callable, List, Tuple, Union
 
 from mmaction.registry import DATASETS
 
-from .dfer_dataset import DFEW_CLASSES, DFERDataset
+from .dfer_dataset import DFEW_CLASSES, DFERDataset, read_split_file
+
+# <Scene>/<Emotion>/<id>: three plain names (no '..', no absolute or Windows paths)
+CLIP_PATH = re.compile(r'[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*){2}')
 
 
 @DATASETS.register_module()
@@ -19,9 +23,10 @@ class FERV39kDataset(DFERDataset):
           4_setups/All_scenes/train_All.csv, test_All.csv
 
     Split lines: ``<Scene>/<Emotion>/<id> <Label>`` (space separated, no
-    header), the label a word. Labels are mapped onto DFEW's class order
-    (Happy, Sad, Neutral, Angry, Surprise, Disgust, Fear), the one order
-    ous-mm uses for every dataset.
+    header, UTF-8 with or without a byte-order mark), the label a word; each
+    clip once. Anything else is an error naming file and line. Labels are
+    mapped onto DFEW's class order (Happy, Sad, Neutral, Angry, Surprise,
+    Disgust, Fear), the one order ous-mm uses for every dataset.
 
     Args:
         data_root (str): The FERV39k release folder.
@@ -51,14 +56,14 @@ class FERV39kDataset(DFERDataset):
     def read_split(self) -> List[Tuple[str, int, str]]:
         words = {c.lower(): i for i, c in enumerate(DFEW_CLASSES)}
         out = []
-        with open(self.ann_file) as f:
-            for lineno, line in enumerate(f, start=1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != 2 or parts[1].lower() not in words:
-                    raise ValueError(f'{self.ann_file}:{lineno}: expected "<Scene>/<Emotion>/'
-                                     f'<id> <label>" with a label in {DFEW_CLASSES}, got '
-                                     f'{line.strip()!r}')
-                out.append((parts[0], words[parts[1].lower()], f'{self.ann_file}:{lineno}'))
+        for lineno, line in enumerate(read_split_file(self.ann_file).split('\n'), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if (len(parts) != 2 or parts[1].lower() not in words
+                    or not CLIP_PATH.fullmatch(parts[0])):
+                raise ValueError(f'{self.ann_file}:{lineno}: expected "<Scene>/<Emotion>/'
+                                 f'<id> <label>" with a label in {DFEW_CLASSES}, got '
+                                 f'{line.strip()!r}')
+            out.append((parts[0], words[parts[1].lower()], f'{self.ann_file}:{lineno}'))
         return out

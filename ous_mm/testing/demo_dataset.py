@@ -158,7 +158,7 @@ def make_demo_dataset(root: str,
         name = f'{i + 1:05d}'
         write_video(osp.join(video_dir, name + '.mp4'), frames)
         write_boxes(box_dir, name, boxes, (size, size), 'ground-truth (demo generator)',
-                    video=f'Clip/original/{name}.mp4')
+                    video=f'{name}.mp4')
     # stratified folds: the k-th fold tests every num_folds-th clip of each class
     fold_of = np.empty(len(labels), int)
     for label in range(len(DFEW_CLASSES)):

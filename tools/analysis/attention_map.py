@@ -18,7 +18,7 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
-from ous_mm.apis import load_model, split_dataset  # noqa: E402
+from ous_mm.apis import init_model, split_dataset  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,7 +35,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    model, cfg = load_model(args.config, args.checkpoint, args.cfg_options)
+    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
+    cfg = model.cfg
     if getattr(model.neck, 'fusion', None) != 'mcfe':
         raise SystemExit('this model has no MCFE (fusion is not "mcfe")')
     dataset = split_dataset(cfg, args.split)

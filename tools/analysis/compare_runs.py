@@ -11,19 +11,13 @@ model built with the config.
 import argparse
 import glob
 import os.path as osp
-import pickle
 
-import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 
-import ous_mm  # noqa: F401
-from mmaction.registry import DATASETS, MODELS
-from ous_mm.evaluation import confusion_matrix, dfer_scores
+from ous_mm.apis import dump_scores, init_model, split_dataset
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,18 +50,12 @@ def describe(work_dir: str, dump_name: str) -> dict:
     if not configs or not osp.isfile(dump):
         raise SystemExit(f'{work_dir}: needs the saved config (*.py) and {dump_name} '
                          '(tools/test.py CONFIG CKPT --dump ...)')
-    cfg = Config.fromfile(configs[0])
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    with open(dump, 'rb') as f:
-        samples = pickle.load(f)
-    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
-    labels = np.array([int(s['gt_label']) for s in samples])
-    scores = dfer_scores(confusion_matrix(preds, labels, len(samples[0]['pred_score'])))
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model).eval()
+    scores = dump_scores(dump)
+    model = init_model(configs[0])  # sizes and FLOPs only: no trained weights needed
+    cfg = model.cfg
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    dataset = split_dataset(cfg, 'test')
     torch.backends.mha.set_fastpath_enabled(False)  # countable attention ops
     with torch.no_grad():
         data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
@@ -78,7 +66,7 @@ def describe(work_dir: str, dump_name: str) -> dict:
         analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
         gflops = analyzer.total() / 1e9
     return dict(run=osp.basename(osp.normpath(work_dir)), model=cfg.model.type,
-                clips=len(labels), UAR=scores['UAR'], WAR=scores['WAR'],
+                clips=len(scores['labels']), UAR=scores['UAR'], WAR=scores['WAR'],
                 trainable=trainable / 1e6, frozen=frozen / 1e6, gflops=gflops)
 
 

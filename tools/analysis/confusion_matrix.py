@@ -4,7 +4,6 @@
     python tools/analysis/confusion_matrix.py results.pkl --out confusion.png
 """
 import argparse
-import pickle
 
 import matplotlib
 
@@ -13,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
-from ous_mm.evaluation import confusion_matrix, dfer_scores  # noqa: E402
+from ous_mm.apis import dump_scores  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,14 +47,10 @@ def plot(cm: np.ndarray, classes, title: str, out: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    with open(args.dump, 'rb') as f:
-        samples = pickle.load(f)
-    preds = np.array([int(np.argmax(s['pred_score'])) for s in samples])
-    labels = np.array([int(s['gt_label']) for s in samples])
-    cm = confusion_matrix(preds, labels, len(args.classes))
-    scores = dfer_scores(cm)
-    title = args.title or f'UAR {scores["UAR"]:.2f}  WAR {scores["WAR"]:.2f}  ({len(labels)} clips)'
-    plot(cm, args.classes, title, args.out)
+    scores = dump_scores(args.dump, len(args.classes))
+    title = args.title or (f'UAR {scores["UAR"]:.2f}  WAR {scores["WAR"]:.2f}  '
+                           f'({len(scores["labels"])} clips)')
+    plot(scores['confusion'], args.classes, title, args.out)
     print(f'{args.out}: {title}')
 
 

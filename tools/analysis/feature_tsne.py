@@ -18,7 +18,7 @@ from mmengine.dataset import pseudo_collate  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from ous_mm.apis import load_model, split_dataset  # noqa: E402
+from ous_mm.apis import init_model, split_dataset  # noqa: E402
 
 STAGES = (('face', 'face stream (Frames Encoder)'), ('scene', 'scene stream (frame mean)'),
           ('fused', 'after MCFE (fused)'))
@@ -39,7 +39,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    model, cfg = load_model(args.config, args.checkpoint, args.cfg_options)
+    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
+    cfg = model.cfg
     dataset = split_dataset(cfg, args.split)
     feats, labels = {}, []
     for start in tqdm(range(0, len(dataset), args.batch_size), unit='batch'):

@@ -10,11 +10,9 @@ from collections import OrderedDict
 
 import torch
 from mmengine.analysis import FlopAnalyzer
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 
-import ous_mm  # noqa: F401
-from mmaction.registry import MODELS
+from ous_mm.apis import init_model
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,11 +52,7 @@ def gflops(module, inputs) -> float:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    model = MODELS.build(cfg.model).eval()
+    model = init_model(args.config, cfg_options=args.cfg_options)
 
     rows = [(name, *count(part)) for name, part in components(model).items()]
     total = count(model)

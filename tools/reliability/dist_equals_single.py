@@ -7,7 +7,6 @@ the sample counts, the per-sample scores or the metrics differ.
 """
 import argparse
 import os.path as osp
-import pickle
 import socket
 import subprocess
 import sys
@@ -28,31 +27,18 @@ def parse_args() -> argparse.Namespace:
 
 
 def test_size(config: str, options: list) -> int:
-    from mmengine.config import Config, DictAction
-    from mmengine.registry import init_default_scope
+    from mmengine.config import DictAction
 
-    import ous_mm  # noqa: F401
-    from mmaction.registry import DATASETS
-    cfg = Config.fromfile(config)
+    from ous_mm.apis import load_config, split_dataset
     parser = argparse.ArgumentParser()
     parser.add_argument('--o', nargs='+', action=DictAction)
-    if options:
-        cfg.merge_from_dict(parser.parse_args(['--o', *options]).o)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
-    return len(DATASETS.build(dict(cfg.test_dataloader.dataset, pipeline=[])))
-
-
-def load(dump: str):
-    with open(dump, 'rb') as f:
-        samples = pickle.load(f)
-    scores = np.stack([np.asarray(s['pred_score']) for s in samples])
-    labels = np.array([int(s['gt_label']) for s in samples])
-    return scores, labels
+    cfg = load_config(config, parser.parse_args(['--o', *options]).o if options else None)
+    return len(split_dataset(cfg, 'test', pipeline='none'))
 
 
 def main() -> None:
     args = parse_args()
-    from ous_mm.evaluation import confusion_matrix, dfer_scores
+    from ous_mm.apis import dump_scores
     single, dist = osp.join(args.work_dir, 'single.pkl'), osp.join(args.work_dir, 'dist.pkl')
     opts = ['--cfg-options', *args.cfg_options] if args.cfg_options else []
     subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), args.config,
@@ -67,15 +53,12 @@ def main() -> None:
                    capture_output=True, env=dict(__import__('os').environ, PORT=str(port),
                                                  PYTHON=sys.executable))
     size = test_size(args.config, args.cfg_options)
-    (s_scores, s_labels), (d_scores, d_labels) = load(single), load(dist)
+    runs = {'1 process': dump_scores(single), f'{args.nproc} processes': dump_scores(dist)}
+    (s_scores, s_labels), (d_scores, d_labels) = ((r['scores'], r['labels']) for r in runs.values())
     ok = len(s_labels) == len(d_labels) == size and (s_labels == d_labels).all()
     diff = float(np.abs(s_scores - d_scores).max()) if ok else float('nan')
     ok = ok and diff < 1e-5
-    rows = {}
-    for name, (scores, labels) in (('1 process', (s_scores, s_labels)),
-                                   (f'{args.nproc} processes', (d_scores, d_labels))):
-        res = dfer_scores(confusion_matrix(scores.argmax(1), labels, scores.shape[1]))
-        rows[name] = (len(labels), res['UAR'], res['WAR'])
+    rows = {name: (len(r['labels']), r['UAR'], r['WAR']) for name, r in runs.items()}
     print(f'test split: {size} clips ({"not " if size % args.nproc == 0 else ""}padded for '
           f'{args.nproc} processes)')
     print(f'{"":<14}{"clips":>8}{"UAR":>10}{"WAR":>10}')

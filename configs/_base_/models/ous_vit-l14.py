@@ -14,16 +14,16 @@ model = dict(
     # alignment and polarity terms train until they have largely converged, then only
     # L_contrast does (Eq. 4; the paper gives no value).
     alpha=1.0,
-    use_similarity_loss=True,
-    use_polarity_loss=True,
-    infonce_weight=0.0,  # Eq. 3 as printed (scene-face InfoNCE) is an optional extra term
+    similarity_loss=dict(type='CosineSimilarityLoss', loss_weight=1.0),  # Eq. 2
+    # Eq. 3 as printed (scene-face InfoNCE over the batch) is an optional extra term, off by
+    # default: infonce_loss=dict(type='InfoNCELoss', temperature=0.07, loss_weight=1.0)
     backbone=dict(type='FrozenCLIPVision', early_block=4, **clip),  # "first four layers"
     neck=dict(
         type='MCFENeck',
         in_channels=768,  # ViT-L/14 projected feature
         early_channels=2048,  # [CLS, mean patch] of a 1024-wide block
         out_channels=768,  # text feature width
-        num_frames=16,  # T = 16 (paper); the dataset config's num_frames must match
+        num_frames=16,  # T = 16 (paper); the leaf configs set it with their pipelines
         streams=('face', 'scene'),
         use_lstm=True,  # one layer, hidden = input, residual (authors' code)
         use_polarity=True,
@@ -56,7 +56,8 @@ model = dict(
         type='PolarityHead',
         in_channels=768,
         # Happy, Surprise -> positive; Neutral -> neutral; Sad, Angry, Disgust, Fear -> negative
-        emotion_to_polarity=(0, 2, 1, 2, 0, 2, 2)),
+        emotion_to_polarity=(0, 2, 1, 2, 0, 2, 2),
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0)),  # Eq. 1
     data_preprocessor=dict(
         type='MultiModalDataPreprocessor',
         preprocessors=dict(

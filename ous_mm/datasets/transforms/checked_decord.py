@@ -1,8 +1,23 @@
 """Decord loading that names the file when a video cannot be read."""
 import os.path as osp
+from typing import Optional
 
+import cv2
 from mmaction.datasets.transforms import DecordDecode, DecordInit
 from mmaction.registry import TRANSFORMS
+
+# decord 0.6 pads the rows of some frames narrower than this and then fails to copy them
+DECORD_MIN_WIDTH = 64
+
+
+def frame_width(filename: str) -> Optional[int]:
+    """The frame width OpenCV reads from a video's header, ``None`` if it cannot."""
+    capture = cv2.VideoCapture(filename)
+    try:
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    return width or None
 
 
 @TRANSFORMS.register_module()
@@ -33,13 +48,23 @@ class CheckedDecordInit(DecordInit):
 class CheckedDecordDecode(DecordDecode):
     """``DecordDecode`` whose errors name the video (e.g. frames past a truncation).
 
-    Same arguments as ``DecordDecode``.
+    A valid video narrower than 64 px that decord 0.6 cannot decode is
+    reported as such, with the fix, not as a damaged file. Same arguments as
+    ``DecordDecode``.
     """
 
     def transform(self, results: dict) -> dict:
         try:
             return super().transform(results)
         except Exception as err:
+            filename = results.get('filename')
+            detail = str(err).splitlines()[0][:200]
+            width = frame_width(filename) if filename else None
+            if width is not None and width < DECORD_MIN_WIDTH:
+                raise IOError(
+                    f'cannot decode video {filename}: its frames are {width} px wide, and '
+                    f'decord 0.6 cannot decode some videos narrower than {DECORD_MIN_WIDTH} '
+                    'px (a decord limitation, not a damaged file); re-encode it wider, e.g. '
+                    f'`ffmpeg -i IN -vf scale={DECORD_MIN_WIDTH}:-2 OUT`: {detail}') from err
             raise IOError(f'cannot decode frames {list(results.get("frame_inds", []))} of '
-                          f'video {results.get("filename")} (corrupt or truncated?): '
-                          f'{str(err).splitlines()[0][:200]}') from err
+                          f'video {filename} (corrupt or truncated?): {detail}') from err

@@ -28,11 +28,12 @@ class FaceSceneSplit(BaseTransform):
     ``no_face='error'`` raises an error naming the video.
 
     With ``face_imgs`` already in the results (``LoadReleasedFaceCrops``:
-    the release's own face crops), those faces are kept and only the scene
-    images are made.
+    the release's own face crops), those faces are kept, only the scene
+    images are made, and nothing counts as missing.
 
     Required keys: ``imgs`` (RGB frames), ``frame_inds``; optional
-    ``face_boxes`` (from ``LoadFaceBoxes``; absent means no face anywhere).
+    ``start_index`` and ``face_boxes`` (from ``LoadFaceBoxes``, one row per
+    frame of the video; absent means no face anywhere).
     Added keys: ``face_imgs`` and ``scene_imgs`` (``T x 3 x size x size``
     uint8), ``face_missing`` (int), ``face_fallback`` (bool). ``imgs`` is removed.
 
@@ -120,26 +121,28 @@ class FaceSceneSplit(BaseTransform):
         # frames may differ in size (a stream whose resolution changes): each is cropped and
         # resized on its own
         frames = [self.to_rgb(np.asarray(f)) for f in results.pop('imgs')]
-        frame_inds = np.asarray(results['frame_inds']).reshape(-1)
+        # frame_inds count from the clip's start_index (1 for frame folders); boxes from 0
+        frame_inds = np.asarray(results['frame_inds']).reshape(-1) - results.get('start_index', 0)
         if len(frames) != len(frame_inds):
             raise ValueError(f'{len(frames)} frames but {len(frame_inds)} frame indices '
                              f'for {results.get("filename")}')
+        released = 'face_imgs' in results  # the release's own crops: only the scene is made
         boxes, missing = self.nearest_boxes(results.get('face_boxes'), frame_inds)
-        fallback = boxes is None
+        fallback = boxes is None and not released
         if fallback:
             if self.no_face == 'error':
                 raise ValueError(f'no face found in any frame of {results.get("filename")}')
             boxes = np.array([self.center_box(f.shape[:2]) for f in frames])
-        if 'face_imgs' not in results:
+        if not released:
             face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
             results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
-        scene = np.stack([
-            self.scene_image(f, None if fallback else b) for f, b in zip(frames, boxes)
-        ])
+        mask_boxes = [None] * len(frames) if boxes is None or fallback else boxes
+        scene = np.stack([self.scene_image(f, b) for f, b in zip(frames, mask_boxes)])
         results['scene_imgs'] = np.ascontiguousarray(scene.transpose(0, 3, 1, 2))
-        results['face_missing'] = missing
+        results['face_missing'] = 0 if released else missing
         results['face_fallback'] = fallback
-        results['face_boxes_used'] = boxes.astype(np.float32)
+        if boxes is not None:
+            results['face_boxes_used'] = boxes.astype(np.float32)
         return results
 
     def __repr__(self) -> str:

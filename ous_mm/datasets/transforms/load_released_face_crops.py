@@ -1,6 +1,7 @@
 """The datasets' own released face crops as the face stream (an option)."""
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -10,20 +11,32 @@ from mmcv.transforms import BaseTransform
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
+def natural_key(name: str) -> list:
+    """Sort key that orders the numbers inside file names by value (``2.jpg`` < ``10.jpg``)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
+
+
 @TRANSFORMS.register_module()
 class LoadReleasedFaceCrops(BaseTransform):
     """Read the face stream from a release's face-crop frames (DFEW ``Clip/clip_224x224``,
     FERV39k ``2_ClipsforFaceCrop``) instead of cropping the scene frames.
 
     The crops are matched to the sampled scene frames by relative position in
-    the clip (the crop folders do not keep the original frame numbers). The
-    scene stream still comes from the whole-scene clip: put this transform
-    before ``FaceSceneSplit``, which then keeps these faces and only makes the
-    scene images.
+    the clip (the crop folders do not keep the original frame numbers), in
+    natural order of their file names (``2.jpg`` before ``10.jpg``: some
+    releases do not zero-pad). The scene stream still comes from the
+    whole-scene clip: put this transform before ``LoadFaceBoxes`` and
+    ``FaceSceneSplit``, which then keep these faces and only make the scene
+    images.
 
-    Required keys: ``face_crop_dir`` (set by the datasets' ``face_crop_dir``
-    option), ``frame_inds``, ``total_frames``, ``start_index``. Added key:
-    ``face_imgs`` (``T x 3 x face_size x face_size`` uint8 RGB).
+    A video without ``face_crop_dir`` (one outside the release, e.g. given to
+    MMAction2's ``inference_recognizer``) is left as it is: ``LoadFaceBoxes``
+    then finds its faces with the configured detector (documented fallback:
+    detected crops are not the release's aligned crops).
+
+    Required keys: ``frame_inds``, ``total_frames``, ``start_index``;
+    ``face_crop_dir`` (set by the datasets' ``face_crop_dir`` option). Added
+    key: ``face_imgs`` (``T x 3 x face_size x face_size`` uint8 RGB).
 
     Args:
         face_size (int): Side of the face images. Defaults to 224.
@@ -33,10 +46,13 @@ class LoadReleasedFaceCrops(BaseTransform):
         self.face_size = face_size
 
     def transform(self, results: dict) -> dict:
-        folder = results['face_crop_dir']
+        folder = results.get('face_crop_dir')
+        if folder is None:  # not a clip of the release: faces come from the detector
+            return results
         if not osp.isdir(folder):
             raise FileNotFoundError(f'released face-crop folder {folder} does not exist')
-        names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS))
+        names = sorted((n for n in os.listdir(folder) if n.lower().endswith(IMAGE_EXTS)),
+                       key=natural_key)
         if not names:
             raise FileNotFoundError(f'released face-crop folder {folder} has no images')
         inds = np.asarray(results['frame_inds']).reshape(-1) - results.get('start_index', 0)

@@ -76,8 +76,7 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         if save_weights is None:  # random weights cannot be rebuilt from the config
             save_weights = weights == RANDOM
         self.save_weights = save_weights
-        if not save_weights:
-            self.exclude_frozen_weights('visual')
+        self.track_frozen_weights('visual', save_weights)
 
     def _keep_early(self, module: nn.Module, args, output: torch.Tensor) -> None:
         self._early = output

@@ -89,8 +89,7 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         if save_weights is None:  # random weights cannot be rebuilt from the config
             save_weights = weights == RANDOM
         self.save_weights = save_weights
-        if not save_weights:
-            self.exclude_frozen_weights('text')
+        self.track_frozen_weights('text', save_weights)
 
     def train(self, mode: bool = True) -> 'CoOpPromptLearner':
         super().train(mode)

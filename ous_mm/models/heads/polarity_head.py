@@ -3,7 +3,6 @@ from typing import Dict, List, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
@@ -21,7 +20,8 @@ class PolarityHead(BaseModule):
             class, in label order.
         polarity_names (Sequence[str]): Names of the polarities. Defaults to
             ``('positive', 'neutral', 'negative')``.
-        loss_weight (float): Weight of ``loss_polarity``. Defaults to 1.
+        loss_cls (dict): The polarity loss, as MMAction2 heads take theirs.
+            Defaults to ``dict(type='CrossEntropyLoss')``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -29,7 +29,7 @@ class PolarityHead(BaseModule):
                  in_channels: int,
                  emotion_to_polarity: Sequence[int],
                  polarity_names: Sequence[str] = ('positive', 'neutral', 'negative'),
-                 loss_weight: float = 1.0,
+                 loss_cls: dict = dict(type='CrossEntropyLoss'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.polarity_names = tuple(polarity_names)
@@ -40,7 +40,7 @@ class PolarityHead(BaseModule):
         self.register_buffer('mapping', torch.tensor(list(emotion_to_polarity)),
                              persistent=False)
         self.fc = nn.Linear(in_channels, len(polarity_names))
-        self.loss_weight = loss_weight
+        self.loss_cls = MODELS.build(loss_cls)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``B x in_channels`` -> ``B x num_polarities`` logits."""
@@ -57,5 +57,5 @@ class PolarityHead(BaseModule):
         logits = self(x)
         target = self.polarity_labels(data_samples).to(logits.device)
         return dict(
-            loss_polarity=self.loss_weight * F.cross_entropy(logits, target),
+            loss_polarity=self.loss_cls(logits, target),
             polarity_acc=(logits.argmax(-1) == target).float().mean().detach())

@@ -1,9 +1,8 @@
 """The OUS recognizer: face and scene streams, one frozen encoder, three losses."""
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
-import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 
@@ -19,11 +18,13 @@ class OUSRecognizer(BaseRecognizer):
     ``B x (V*T) x C x H x W`` (``V`` views of ``T`` frames, T the neck's
     ``num_frames``; V = 1 in training). Both streams go through the frozen backbone in ONE call.
 
-    Losses (all ``loss_*``, so MMEngine sums and logs each):
-    ``loss_contrast`` (cross-entropy over the prompt logits),
-    ``loss_similarity`` = 1 - cos(face, scene) (Eq. 2), ``loss_polarity``
-    (Eq. 1) and, with ``infonce_weight > 0``, ``loss_infonce`` (Eq. 3 as
-    printed: scene-to-face InfoNCE over the batch).
+    Losses (all ``loss_*``, so MMEngine sums and logs each), each built from
+    its config like an MMAction2 head's ``loss_cls``: ``loss_contrast`` (the
+    head's ``loss_cls`` over the prompt logits), ``loss_similarity``
+    (``similarity_loss`` between the aligned face and scene features, Eq. 2),
+    ``loss_polarity`` (the polarity head's ``loss_cls``, Eq. 1) and
+    ``loss_infonce`` (``infonce_loss``, Eq. 3 as printed: scene against face
+    over the batch). A term whose config is ``None`` is left out.
 
     The alpha switch (Eq. 4): when the batch's ``L_global`` (the sum of the
     terms, detached) is above ``alpha``, all terms train; at or below it
@@ -36,14 +37,16 @@ class OUSRecognizer(BaseRecognizer):
             learner's unless ``cls_head.prompt_learner`` sets them.
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
-        polarity_head (dict, optional): ``PolarityHead``; needed when the
-            neck uses polarity and ``use_polarity_loss`` is set.
+        polarity_head (dict, optional): ``PolarityHead`` (with its
+            ``loss_cls``), trained when the neck has the Polarity Encoder.
+            ``None``: no polarity loss.
+        similarity_loss (dict, optional): Loss between the aligned face and
+            scene features (two streams only). Defaults to
+            ``CosineSimilarityLoss``; ``None`` leaves it out.
+        infonce_loss (dict, optional): Loss between the scene and face
+            features of the batch, e.g. ``dict(type='InfoNCELoss')`` (two
+            streams only). Defaults to None.
         alpha (float): Threshold of the alpha switch. Defaults to 0.
-        use_similarity_loss (bool): Defaults to True.
-        use_polarity_loss (bool): Defaults to True.
-        similarity_weight (float): Weight of ``loss_similarity``. Defaults to 1.
-        infonce_weight (float): Weight of ``loss_infonce``. Defaults to 0.
-        infonce_temperature (float): ``tau`` of Eq. 3. Defaults to 0.07.
         scene_stride (int): Encode every ``scene_stride``-th scene frame only
             (the scene is averaged over time, Eq. 14); 1 encodes all. Defaults to 1.
         data_preprocessor (dict, optional): Preprocessor of both streams.
@@ -56,12 +59,9 @@ class OUSRecognizer(BaseRecognizer):
                  neck: dict,
                  cls_head: dict,
                  polarity_head: Optional[dict] = None,
+                 similarity_loss: Optional[dict] = dict(type='CosineSimilarityLoss'),
+                 infonce_loss: Optional[dict] = None,
                  alpha: float = 0.0,
-                 use_similarity_loss: bool = True,
-                 use_polarity_loss: bool = True,
-                 similarity_weight: float = 1.0,
-                 infonce_weight: float = 0.0,
-                 infonce_temperature: float = 0.07,
                  scene_stride: int = 1,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
@@ -79,18 +79,17 @@ class OUSRecognizer(BaseRecognizer):
         self.num_frames = self.neck.num_frames
         self.streams = self.neck.streams
         two_streams = len(self.streams) == 2
-        self.use_similarity_loss = use_similarity_loss and two_streams
-        self.use_polarity_loss = use_polarity_loss and self.neck.use_polarity
-        self.polarity_head = MODELS.build(polarity_head) if (
-            polarity_head is not None and self.neck.use_polarity) else None
-        if self.use_polarity_loss and self.polarity_head is None:
-            raise ValueError('use_polarity_loss needs a polarity_head config')
-        if infonce_weight and not two_streams:
-            raise ValueError('the InfoNCE term needs both streams')
+        if polarity_head is not None and not self.neck.use_polarity:
+            raise ValueError('polarity_head needs the neck\'s Polarity Encoder '
+                             '(neck.use_polarity=True); set polarity_head=None')
+        if infonce_loss is not None and not two_streams:
+            raise ValueError('infonce_loss needs both streams; set infonce_loss=None')
+        self.polarity_head = MODELS.build(polarity_head) if polarity_head is not None else None
+        # the alignment terms compare the two streams: nothing to align with one
+        self.similarity_loss = (MODELS.build(similarity_loss) if similarity_loss is not None
+                                and two_streams else None)
+        self.infonce_loss = MODELS.build(infonce_loss) if infonce_loss is not None else None
         self.alpha = alpha
-        self.similarity_weight = similarity_weight
-        self.infonce_weight = infonce_weight
-        self.infonce_temperature = infonce_temperature
         if scene_stride < 1 or self.num_frames % scene_stride:
             raise ValueError(f'scene_stride={scene_stride} must divide num_frames='
                              f'{self.num_frames}')
@@ -140,12 +139,28 @@ class OUSRecognizer(BaseRecognizer):
         return out
 
     def extract_feat(self,
-                     inputs: Dict[str, torch.Tensor],
+                     inputs: Union[Dict[str, torch.Tensor], torch.Tensor],
                      stage: str = 'neck',
                      data_samples: Optional[List] = None,
                      test_mode: bool = False,
                      return_attn: bool = False) -> tuple:
-        """Encoder features (``stage='backbone'``) or the neck's outputs."""
+        """Encoder features (``stage='backbone'``) or the neck's outputs.
+
+        ``inputs`` may also be one tensor, ``N x (V*T) x C x H x W`` or
+        ``N x V x T x C x H x W``, which then feeds every stream: what
+        MMAction2's ``get_flops.py --shape V T C H W`` passes.
+        """
+        if isinstance(inputs, torch.Tensor):
+            frames = inputs.reshape(inputs.shape[0], -1, *inputs.shape[-3:])
+            inputs = {f'{stream}_imgs': frames for stream in self.streams}
+        if torch.jit.is_tracing() and torch.backends.mha.get_fastpath_enabled():
+            # FLOP counters trace the model, and nn.MultiheadAttention's fused inference
+            # kernel is one op they cannot count: trace the unfused path (same result)
+            torch.backends.mha.set_fastpath_enabled(False)
+            try:
+                return self.extract_feat(inputs, stage, data_samples, test_mode, return_attn)
+            finally:
+                torch.backends.mha.set_fastpath_enabled(True)
         enc = self.encode(inputs)
         if stage == 'backbone':
             return enc, dict()
@@ -165,28 +180,20 @@ class OUSRecognizer(BaseRecognizer):
         losses = self.cls_head.loss(feats['fused'], data_samples)
         losses['loss_contrast'] = losses.pop('loss_cls')
         extra = {}
-        if self.use_similarity_loss:
-            cos = F.cosine_similarity(feats['face'], feats['scene'], dim=-1)
-            extra['loss_similarity'] = self.similarity_weight * (1 - cos).mean()
-        if self.use_polarity_loss:
+        if self.similarity_loss is not None:
+            extra['loss_similarity'] = self.similarity_loss(feats['face'], feats['scene'])
+        if self.polarity_head is not None:
             pol = self.polarity_head.loss(feats['polarity'], data_samples)
             extra['loss_polarity'] = pol.pop('loss_polarity')
             losses.update(pol)
-        if self.infonce_weight:
-            extra['loss_infonce'] = self.infonce_weight * self.infonce(
-                feats['scene'], feats['face'])
+        if self.infonce_loss is not None:
+            extra['loss_infonce'] = self.infonce_loss(feats['scene'], feats['face'])
         if extra:
             total = losses['loss_contrast'].detach() + sum(v.detach() for v in extra.values())
             gate = (total > self.alpha).float()
             losses.update({k: v * gate for k, v in extra.items()})
             losses['alpha_gate'] = gate
         return losses
-
-    def infonce(self, scene: torch.Tensor, face: torch.Tensor) -> torch.Tensor:
-        """Eq. 3: each scene feature against every face feature of the batch."""
-        sim = F.normalize(scene, dim=-1) @ F.normalize(face, dim=-1).t()
-        target = torch.arange(sim.shape[0], device=sim.device)
-        return F.cross_entropy(sim / self.infonce_temperature, target)
 
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List,
                 **kwargs) -> List:

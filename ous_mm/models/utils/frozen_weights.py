@@ -23,20 +23,24 @@ def weights_fingerprint(module: nn.Module) -> str:
 class FrozenWeightsMixin:
     """For modules that hold a frozen child built from a weights file (a CLIP encoder).
 
-    :meth:`exclude_frozen_weights` leaves the child's weights out of
-    ``state_dict()`` (hundreds of MB per checkpoint for ViT-L/14) and puts a
-    fingerprint of them in their place (``<prefix>frozen_fingerprint``).
-    Loading such a state dict keeps the weights the child was built with
-    (its configured weights file), after checking that they are the ones the
-    checkpoint was trained with: another file, or a random encoder, is an
-    error instead of a model that silently predicts garbage.
+    With ``save=False`` (:meth:`track_frozen_weights`) the child's weights are
+    left out of ``state_dict()`` (hundreds of MB per checkpoint for ViT-L/14)
+    and a fingerprint of them takes their place (``<prefix>frozen_fingerprint``).
+    Loading a state dict without the weights keeps the ones the child was
+    built with (its configured weights file), after checking that they are the
+    ones the checkpoint was trained with: another file, or a random encoder,
+    is an error instead of a model that silently predicts garbage. A state
+    dict that brings the weights itself (random encoders are saved) sets them.
     """
 
     _frozen_fingerprint: Optional[str] = None
 
-    def exclude_frozen_weights(self, child: str) -> None:
+    def track_frozen_weights(self, child: str, save: bool) -> None:
+        """Check the frozen ``child`` on load; leave its weights out of ``state_dict()``
+        unless ``save``."""
         self._frozen_prefix = child + '.'
-        self._register_state_dict_hook(self._drop_frozen_weights)
+        if not save:
+            self._register_state_dict_hook(self._drop_frozen_weights)
         self._register_load_state_dict_pre_hook(self._fill_frozen_weights)
 
     @property

@@ -1,5 +1,6 @@
 """Building the frozen open_clip model: real weights by tag or file, random only when asked."""
 import os.path as osp
+import warnings
 import zipfile
 from typing import Optional
 
@@ -30,18 +31,17 @@ def _is_torchscript(path: str) -> bool:
 
 
 def _load_file(model: nn.Module, model_name: str, path: str, quick_gelu: bool) -> None:
-    if _is_torchscript(path):
-        # open_clip rebuilds OpenAI's archive (always QuickGELU) from its weights
-        if not quick_gelu:
-            raise ValueError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
-                             f'{model_name!r} uses GELU: use the "-quickgelu" model '
-                             f'(e.g. ViT-L-14-quickgelu)')
-        source = open_clip.load_openai_model(path, precision='fp32', device='cpu')
-        model.load_state_dict(source.state_dict(), strict=True)
-    else:
-        # open_clip's own loader: 'state_dict' wrappers, position embedding resizing;
-        # torch.load with weights_only=True, so a file cannot run code
-        open_clip.load_checkpoint(model, path, strict=True)
+    """open_clip's own loader ('state_dict' wrappers, position embedding resizing ...)."""
+    torchscript = _is_torchscript(path)
+    if torchscript and not quick_gelu:
+        raise ValueError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
+                         f'{model_name!r} uses GELU: use the "-quickgelu" model '
+                         '(e.g. ViT-L-14-quickgelu)')
+    # weights_only: a pickled state dict cannot run code; a TorchScript archive is no pickle
+    # (torch.load hands it to torch.jit.load)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*looks like a TorchScript archive')
+        open_clip.load_checkpoint(model, path, strict=True, weights_only=not torchscript)
 
 
 def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',

@@ -1,0 +1,73 @@
+"""A config, its model and its splits, as ous-mm's tools (and MMAction2's runners) see them."""
+from typing import Optional, Union
+
+import torch.nn as nn
+from mmaction.apis import init_recognizer
+from mmengine.config import Config
+from mmengine.dataset import BaseDataset
+from mmengine.registry import init_default_scope
+from mmengine.runner import set_random_seed
+
+
+def load_config(config: Union[str, Config], cfg_options: Optional[dict] = None) -> Config:
+    """A config file (or object) with ``--cfg-options`` merged in and its default scope set.
+
+    Args:
+        config (str | Config): Config file or object (copied, not changed).
+        cfg_options (dict, optional): Options as ``DictAction`` parses them.
+
+    Returns:
+        Config: The config.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    return cfg
+
+
+def init_model(config: Union[str, Config],
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
+    """The config's model, as MMAction2's ``init_recognizer`` builds it, in eval mode.
+
+    The global random seed is set first as MMEngine's Runner sets it
+    (``randomness``), so a randomly initialised frozen encoder (the demo's)
+    gets the weights it had in training.
+
+    Args:
+        config (str | Config): Config file or object.
+        checkpoint (str, optional): Weights to load (frozen encoders come from
+            their configured weights). Defaults to None.
+        device (str): Device. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): Options to merge into the config.
+
+    Returns:
+        nn.Module: The model, with its config as ``model.cfg``.
+    """
+    cfg = load_config(config, cfg_options)
+    randomness = cfg.get('randomness') or {}
+    if randomness.get('seed') is not None:
+        set_random_seed(randomness['seed'], deterministic=randomness.get('deterministic', False))
+    return init_recognizer(cfg, checkpoint, device=device)
+
+
+def split_dataset(cfg: Config, split: str = 'test', pipeline: str = 'test') -> BaseDataset:
+    """The config's ``split`` dataset (``'train'``, ``'val'``, ``'test'``).
+
+    Args:
+        cfg (Config): A loaded config.
+        split (str): Which dataloader's dataset. Defaults to ``'test'``.
+        pipeline (str): ``'test'``: the test pipeline whatever the split (fixed
+            frames, for analysis); ``'own'``: the split's own pipeline;
+            ``'none'``: no transforms (the data list only).
+
+    Returns:
+        BaseDataset: The built dataset.
+    """
+    from mmaction.registry import DATASETS
+    dataset = cfg[f'{split}_dataloader'].dataset
+    transforms = dict(test=cfg.test_dataloader.dataset.get('pipeline', []),
+                      own=dataset.get('pipeline', []), none=[])[pipeline]
+    return DATASETS.build(dict(dataset, pipeline=transforms))

@@ -1,0 +1,317 @@
+"""The real path: the paper configs build the paper's model, the releases' layouts feed it,
+and MMAction2's own inference API gives exactly the trained model on any video."""
+import glob
+import os
+import os.path as osp
+import pickle
+import re
+import zipfile
+
+import cv2
+import numpy as np
+import open_clip
+import pytest
+import torch
+from mmaction.registry import DATASETS, MODELS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import ous_mm  # noqa: F401
+from conftest import REPO, random_retinanet_face_detector, run
+from ous_mm.testing import make_demo_dataset, write_video
+from test_train_ous import DEMO_CONFIG, demo_options
+
+init_default_scope('mmaction')
+PAPER_CONFIGS = ['configs/ous_dfew.py', 'configs/ous_ferv39k.py']
+TINY = dict(embed_dim=32, quick_gelu=True,
+            vision_cfg=dict(image_size=64, layers=2, width=64, patch_size=16, head_width=32),
+            text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
+
+
+def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
+    for path in PAPER_CONFIGS:
+        cfg = Config.fromfile(osp.join(REPO, path))
+        assert cfg.model.backbone.model_name == 'ViT-L-14-quickgelu'
+        assert cfg.model.backbone.weights == 'openai'
+        assert open_clip.get_model_config('ViT-L-14-quickgelu')['quick_gelu']
+        assert open_clip.get_pretrained_cfg('ViT-L-14-quickgelu', 'openai')['quick_gelu']
+    # the whole paper model, random weights by name (no file here), as MMEngine builds it
+    cfg.model.backbone.weights = 'random'
+    model = MODELS.build(cfg.model)
+    towers = (model.backbone.visual, model.cls_head.prompt_learner.text)  # text: the backbone's
+    for tower in towers:
+        acts = {type(m).__name__ for m in tower.modules() if 'GELU' in type(m).__name__}
+        assert acts == {'QuickGELU'}
+    assert model.backbone.visual.transformer.width == 1024 and model.num_frames == 16
+
+
+def _tiny_clip(seed: int = 1) -> open_clip.CLIP:
+    torch.manual_seed(seed)
+    return open_clip.CLIP(**TINY).eval()
+
+
+def _openai_archive(clip: open_clip.CLIP, path: str) -> None:
+    """A TorchScript archive like OpenAI's released files (a traced CLIP; its attention mask
+    a constant, not a buffer, as in OpenAI's model)."""
+    import warnings
+    clip.attn_mask = clip._buffers.pop('attn_mask')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        traced = torch.jit.trace(clip, (torch.randn(1, 3, 64, 64),
+                                        torch.zeros(1, 32, dtype=torch.long)), check_trace=False)
+    torch.jit.save(traced, path)
+    with zipfile.ZipFile(path) as archive:
+        assert any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
+
+
+def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_path):
+    clip = _tiny_clip()
+    path = str(tmp_path / 'tiny-quickgelu.pth')
+    torch.save(clip.state_dict(), path)
+    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=path,
+                                 early_block=1))
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(backbone(x)['feat'], clip.visual(x))
+    assert type(backbone.visual.transformer.resblocks[0].mlp.gelu).__name__ == 'QuickGELU'
+    learner = MODELS.build(dict(type='CoOpPromptLearner', class_names=['a', 'b'], n_ctx=2,
+                                model_cfg=TINY, weights=path))
+    assert torch.equal(learner.text.token_embedding.weight, clip.token_embedding.weight)
+
+
+def test_openai_released_archive_loads_through_the_config_path(tmp_path):
+    clip = _tiny_clip()
+    path = str(tmp_path / 'ViT-tiny.pt')
+    _openai_archive(clip, path)
+    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=path,
+                                 early_block=1))
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(backbone(x)['feat'], clip.visual(x))
+    with pytest.raises(ValueError, match='OpenAI CLIP archive, trained with QuickGELU'):
+        MODELS.build(dict(type='FrozenCLIPVision', model_cfg=dict(TINY, quick_gelu=False),
+                          weights=path, early_block=1))
+
+
+def test_weights_that_do_not_match_the_activation_are_refused():
+    with pytest.raises(ValueError, match="trained with QuickGELU.*'ViT-L-14-quickgelu'"):
+        ous_mm.models.build_open_clip('ViT-L-14', 'openai')
+
+
+def test_paper_config_without_weights_fails_saying_how_to_get_them(tmp_path):
+    """Offline and with nothing cached, building the paper model is an error with the fix."""
+    proc = run(['python', 'tools/train.py', 'configs/ous_dfew.py', '--work-dir',
+                str(tmp_path / 'w')], check=False,
+               env=dict(HF_HUB_OFFLINE='1', HF_HOME=str(tmp_path / 'hf'),
+                        XDG_CACHE_HOME=str(tmp_path / 'cache')))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "cannot get the 'openai' weights of 'ViT-L-14-quickgelu'" in out
+    assert ("torch.save(open_clip.create_model('ViT-L-14-quickgelu', pretrained='openai')"
+            ".state_dict()" in out)
+    assert 'model.backbone.weights' in out
+
+
+def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
+    seen = 0
+    for path in sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)):
+        if '_base_' in path:
+            continue
+        model = Config.fromfile(path).model
+        weights = [model.get('backbone', {}).get('weights'),
+                   model.get('cls_head', {}).get('prompt_learner', {}).get('weights')]
+        if model.type != 'OUSRecognizer':
+            continue
+        seen += 1
+        name = osp.basename(path)
+        assert ('random' in weights) == ('demo' in name), (name, weights)
+    assert seen >= 20
+
+
+def test_a_checkpoint_refuses_a_model_built_with_other_frozen_weights(tmp_path):
+    a, b = str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')
+    torch.save(_tiny_clip(1).state_dict(), a)
+    torch.save(_tiny_clip(2).state_dict(), b)
+    state = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=a,
+                              early_block=1)).state_dict()
+    assert set(state) == {'frozen_fingerprint'}  # the weights stay out, their fingerprint in
+    same = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=a, early_block=1))
+    same.load_state_dict(state)
+    other = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=b,
+                              early_block=1))
+    with pytest.raises(RuntimeError, match='trained with frozen weights .* built with'):
+        other.load_state_dict(state)
+
+
+# ---- the releases' layouts ----
+
+def _ramp_video(path: str, n: int, channel: int) -> None:
+    """n frames of 96 x 128 whose colour `channel` rises with the frame index."""
+    frames = []
+    for t in range(n):
+        frame = np.zeros((96, 128, 3), np.uint8)
+        frame[..., channel] = 40 + 10 * t
+        frames.append(frame)
+    write_video(path, frames)
+
+
+def _crops(folder: str, n: int) -> None:
+    """n grey face crops named 1.jpg ... n.jpg (not zero-padded), grey level 10 x index."""
+    os.makedirs(folder)
+    for k in range(1, n + 1):
+        cv2.imwrite(osp.join(folder, f'{k}.jpg'), np.full((50, 50, 3), 10 * k, np.uint8))
+
+
+def _dfew_release(root: str) -> None:
+    for name in ('00001', '00002'):
+        _ramp_video(osp.join(root, 'Clip', 'original', name + '.mp4'), 20, channel=2)
+        _crops(osp.join(root, 'Clip', 'clip_224x224', name), 20)
+    for split, rows in (('train', '00001,1\n00002,5\n'), ('test', '2,5\n')):
+        folder = osp.join(root, 'EmoLabel_DataSplit', f'{split}(single-labeled)')
+        os.makedirs(folder)
+        with open(osp.join(folder, 'set_1.csv'), 'w') as f:
+            f.write('video_name,label\n' + rows)
+
+
+def _ferv39k_release(root: str) -> None:
+    for clip in ('Action/Happy/0001', 'Crime/Fear/0002'):
+        _ramp_video(osp.join(root, '0_7_LabelClips', clip + '.mp4'), 20, channel=2)
+        _crops(osp.join(root, '2_ClipsforFaceCrop', clip), 20)
+    folder = osp.join(root, '4_setups', 'All_scenes')
+    os.makedirs(folder)
+    for split in ('train', 'test'):
+        with open(osp.join(folder, f'{split}_All.csv'), 'w') as f:
+            f.write('Action/Happy/0001 Happy\nCrime/Fear/0002 Fear\n')
+
+
+@pytest.mark.parametrize('config,make', [('configs/ous_dfew.py', _dfew_release),
+                                         ('configs/ous_ferv39k.py', _ferv39k_release)])
+def test_paper_configs_read_release_crops_for_the_face_and_the_clip_for_the_scene(
+        config, make, tmp_path):
+    make(str(tmp_path))
+    cfg = Config.fromfile(osp.join(REPO, config))
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=str(tmp_path)))
+    item = dataset[len(dataset) - 1]
+    face = item['inputs']['face_imgs'].numpy()
+    scene = item['inputs']['scene_imgs'].numpy()
+    assert face.shape == scene.shape == (16, 3, 224, 224)
+    # face stream: the grey crops, in their natural order (1, 2, ..., 20, not 1, 10, 11, ...)
+    grey = face[:, :, 112, 112].astype(int)
+    assert (np.abs(grey[:, 0] - grey[:, 2]) <= 3).all()
+    assert (np.diff(grey[:, 0]) > 0).all() and grey[0, 0] <= 25 and grey[-1, 0] >= 185
+    # scene stream: the whole-scene clip, its blue ramp, no grey crop in it
+    assert (scene[:, 0, 112, 112] < 10).all() and (np.diff(scene[:, 2, 112, 112]) > 0).all()
+    assert item['data_samples'].metainfo['filename'].endswith('.mp4')
+
+
+def test_a_clip_without_release_crops_is_named(tmp_path):
+    _dfew_release(str(tmp_path))
+    import shutil
+    shutil.rmtree(tmp_path / 'Clip' / 'clip_224x224' / '00002')
+    cfg = Config.fromfile(osp.join(REPO, 'configs/ous_dfew.py'))
+    with pytest.raises(FileNotFoundError, match=r'set_1.csv:2: face crops .*00002 are missing'):
+        DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=str(tmp_path)))
+
+
+# ---- faces found online, inside the pipeline ----
+
+def _online_pipeline(detector: dict) -> list:
+    _, test = ous_mm.datasets.dfer_pipelines(4, 64, face_source='detector', detector=detector)
+    return test[:-1]  # up to FaceSceneSplit
+
+
+@pytest.mark.parametrize('detector', ['opencv', 'mmdet'])
+def test_faces_found_online_in_the_pipeline(detector, tmp_path):
+    from mmcv.transforms import Compose
+    from skimage import data as skdata
+    face = cv2.resize(skdata.astronaut(), (256, 256), interpolation=cv2.INTER_AREA)
+    write_video(str(tmp_path / 'face.mp4'), [face] * 6)
+    cfg = (dict(type='OpenCVHaarFaceDetector') if detector == 'opencv' else
+           dict(type='MMDetFaceDetector', config=random_retinanet_face_detector(),
+                score_thr=0.0))
+    out = Compose(_online_pipeline(cfg))(dict(filename=str(tmp_path / 'face.mp4'),
+                                              start_index=0, modality='RGB'))
+    assert out['face_detected_online'] and out['face_imgs'].shape == (4, 3, 64, 64)
+    found = out['face_boxes'][out['frame_inds']]
+    assert np.isfinite(found).all() and not out['face_fallback']
+    if detector == 'opencv':  # the astronaut's face (STACK.md), at 256 px
+        assert np.allclose(found[0, :4], np.array([177, 66, 272, 161]) / 2, atol=8)
+
+
+def test_a_video_without_a_face_follows_the_documented_fallback(tmp_path):
+    from mmcv.transforms import Compose
+    rng = np.random.default_rng(0)
+    write_video(str(tmp_path / 'noise.mp4'),
+                [rng.integers(0, 40, (96, 128, 3), dtype=np.uint8) for _ in range(6)])
+    out = Compose(_online_pipeline(dict(type='OpenCVHaarFaceDetector')))(
+        dict(filename=str(tmp_path / 'noise.mp4'), start_index=0, modality='RGB'))
+    # no face in any sampled frame: the centre crop, counted as a fallback
+    assert out['face_fallback'] and out['face_missing'] == 4
+    assert out['face_imgs'].shape == (4, 3, 64, 64)
+
+
+# ---- MMAction2's inference API on a trained model whose frozen weights come from a file ----
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('real_use')
+    root = str(tmp / 'demo')
+    make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=3)
+    clip_cfg = Config.fromfile(DEMO_CONFIG).tiny_clip.model_cfg.to_dict()
+    torch.manual_seed(4)
+    weights = str(tmp / 'clip.pth')
+    torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
+    options = demo_options(root, f'model.backbone.weights={weights}', 'train_cfg.max_epochs=1')
+    work = str(tmp / 'work')
+    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work, *options])
+    ckpt = osp.join(work, 'epoch_1.pth')
+    assert 'backbone.visual.conv1.weight' not in torch.load(ckpt)['state_dict']
+    # a new video in no face-box cache, as a one-clip DFEW test split for tools/test.py
+    from ous_mm.testing.demo_dataset import _clip
+    frames, _ = _clip(np.random.default_rng(9), 4, 24, 96)
+    new = str(tmp / 'new')
+    write_video(osp.join(new, 'Clip', 'original', '00001.mp4'), frames)
+    for split in ('train', 'test'):
+        folder = osp.join(new, 'EmoLabel_DataSplit', f'{split}(single-labeled)')
+        os.makedirs(folder)
+        with open(osp.join(folder, 'set_1.csv'), 'w') as f:
+            f.write('video_name,label\n1,5\n')
+    return dict(weights=weights, ckpt=ckpt, options=options, new=new,
+                video=osp.join(new, 'Clip', 'original', '00001.mp4'), tmp=tmp)
+
+
+def test_init_recognizer_and_inference_recognizer_equal_tools_test(trained):
+    from mmaction.apis import inference_recognizer, init_recognizer
+    dump = str(trained['tmp'] / 'new.pkl')
+    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
+         '--work-dir', str(trained['tmp'] / 'test'), *trained['options'],
+         f'test_dataloader.dataset.data_root={trained["new"]}'])
+    with open(dump, 'rb') as f:
+        dumped = pickle.load(f)  # written by this test's own run
+    assert len(dumped) == 1 and dumped[0]['filename'] == trained['video']
+
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.model.backbone.weights = trained['weights']
+    model = init_recognizer(cfg, trained['ckpt'], device='cpu')
+    result = inference_recognizer(model, trained['video'])
+    assert torch.allclose(result.pred_score, dumped[0]['pred_score'], atol=1e-6)
+    assert result.metainfo['face_detected_online']  # the new video is in no cache
+
+    # the same model with another frozen encoder is refused, not silently wrong
+    cfg.model.backbone.weights = 'random'
+    with pytest.raises(RuntimeError, match='trained with frozen weights'):
+        init_recognizer(cfg, trained['ckpt'], device='cpu')
+
+
+def test_the_readme_inference_snippet_runs(trained, capsys):
+    readme = open(osp.join(REPO, 'README.md')).read()
+    section = readme[readme.index('### Inference from Python'):]
+    code = re.search(r'```python\n(.*?)```', section, re.S).group(1)
+    values = dict(config=DEMO_CONFIG, checkpoint=trained['ckpt'], video=trained['video'],
+                  weights=trained['weights'], device='cpu')
+    for name, value in values.items():  # the snippet's settings, pointed at the test's files
+        code, n = re.subn(rf'^{name} = .*$', f'{name} = {value!r}', code, flags=re.M)
+        assert n == 1, name
+    exec(compile(code, 'README.md', 'exec'), {})
+    out = capsys.readouterr().out
+    assert re.search(r'^(Happy|Sad|Neutral|Angry|Surprise|Disgust|Fear)\s+0\.\d+', out, re.M)
