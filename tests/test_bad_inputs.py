@@ -146,3 +146,65 @@ def test_valid_video_narrower_than_64_px_is_not_called_corrupt(tmp_path):
                        r'cannot decode .* narrower than 64 px .* scale=64:-2') as err:
         pipeline(dict(filename=path, start_index=0, modality='RGB'))
     assert 'corrupt' not in str(err.value)
+
+
+def _with_boxes(demo, tmp_path, edit):
+    """A copy of the demo set whose first test clip's box file is changed by `edit(data)`."""
+    import json
+    import shutil
+    root = str(tmp_path / 'copy')
+    shutil.copytree(demo, root)
+    ds, path = _first_clip(root)
+    box_path = osp.join(root, 'face_boxes', osp.splitext(osp.basename(path))[0] + '.json')
+    with open(box_path) as f:
+        data = json.load(f)
+    data = edit(data)
+    with open(box_path, 'w') as f:
+        f.write(data if isinstance(data, str) else json.dumps(data))
+    return ds, box_path
+
+
+@pytest.mark.parametrize('box', [
+    [-1e9, -1e9, 1e9, 1e9, 1],  # huge: clipped to the whole frame, a usable box
+    ['Infinity', 10, 20, 30, 1],  # not finite
+    [5000, 5000, 6000, 6000, 1],  # far outside the frame
+    [30, 30, 10, 10, 1],  # inverted
+    [10, 10, 10, 40, 1],  # zero area
+])
+def test_unusable_boxes_count_as_missing_faces(demo, tmp_path, box):
+    def every_box(data):
+        data['boxes'] = [box] * len(data['boxes'])
+        return json_with_infinity(data)
+    ds, _ = _with_boxes(demo, tmp_path, every_box)
+    out = ds[0]
+    if box[0] == -1e9:  # clipped, not dropped: the crop is the frame
+        assert out['face_invalid'] == 0 and not out['face_fallback']
+        assert np.allclose(out['face_boxes'][0, :4], [0, 0, 64, 64])
+    else:
+        assert out['face_invalid'] == 12 and out['face_fallback'] and out['face_missing'] == 8
+    assert out['face_imgs'].std() > 0  # never an all-black face stream
+
+
+def json_with_infinity(data) -> str:
+    import json
+    return json.dumps(data).replace('"Infinity"', 'Infinity')
+
+
+@pytest.mark.parametrize('edit,message', [
+    (lambda d: dict(d, video='00042.mp4'), "holds the boxes of video '00042.mp4'"),
+    (lambda d: dict(d, boxes=d['boxes'][:5], num_frames=5), '5 entries for a video of 12'),
+    (lambda d: dict(d, frame_size=[480, 640]), 'made on frames of [480, 640]'),
+    (lambda d: dict(d, num_frames=99), '"num_frames" is 99 but it holds 12 boxes'),
+    (lambda d: [d['boxes']], 'expected an object with a "boxes" list'),
+    (lambda d: {k: v for k, v in d.items() if k != 'boxes'}, 'expected an object'),
+    (lambda d: dict(d, boxes=None), 'expected an object'),
+    (lambda d: dict(d, boxes=['x'] * 12), "entry 0 is 'x'"),
+    (lambda d: '{"boxes": [', 'not valid JSON'),
+])
+def test_box_file_that_does_not_fit_its_video_is_an_error_naming_it(demo, tmp_path, edit,
+                                                                     message):
+    ds, box_path = _with_boxes(demo, tmp_path, edit)
+    with pytest.raises(ValueError) as err:
+        ds[0]
+    assert box_path in str(err.value) and message in str(err.value)
+    assert 'detect_faces.py' in str(err.value)
