@@ -15,7 +15,6 @@ stand-in is used.
 """
 # annotations are not evaluated: `typing` would cost every start-up milliseconds
 from __future__ import annotations
-
 import importlib.machinery
 import sys
 import types

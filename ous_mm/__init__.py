@@ -9,5 +9,6 @@ from . import compat
 
 compat.apply()
 
-from . import apis, datasets, engine, evaluation, face_detectors, fileio, models  # noqa: E402,F401  (registration)
+from . import (apis, datasets, engine, evaluation, face_detectors,  # noqa: E402,F401; registration
+               fileio, models, registry)
 from .version import __version__  # noqa: E402,F401

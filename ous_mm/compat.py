@@ -1,4 +1,4 @@
-"""Fixes for what the pinned OpenMMLab stack breaks on its own (see ../shared/STACK.md).
+"""Fixes for what the pinned OpenMMLab stack breaks on its own (docs/stack.md).
 
 Applied once by ``import ous_mm``; every fix is a no-op where the stack does not need it.
 """

@@ -17,14 +17,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600,
-        check: bool = True) -> subprocess.CompletedProcess:
-    """Run a repository tool as a user would, from the repository root; fail with its output."""
+def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600, check: bool = True,
+        cwd: str = REPO) -> subprocess.CompletedProcess:
+    """Run a repository tool as a user would (from the repository root); fail with its output."""
     if cmd[0] == 'python':
         cmd = [sys.executable] + cmd[1:]
     full_env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1')
     full_env.update(env or {})
-    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True,
                           errors='replace',
                           timeout=timeout)
     assert proc.returncode == 0 or not check, (

@@ -15,6 +15,7 @@ from test_train_ous import DEMO_CONFIG, demo_options
 
 def test_dfer_metric_against_a_hand_computed_confusion_matrix():
     from ous_mm.evaluation import DFERMetric
+
     # true \ pred: class 0: 3 right, 1 as class 1; class 1: 1 right, 1 as class 0; class 2: none
     labels = [0, 0, 0, 0, 1, 1]
     preds = [0, 0, 0, 1, 1, 0]
@@ -83,8 +84,8 @@ def test_plot_tools_write_pngs(cv_run, tmp_path):
 
 def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     root, work, opts, _ = cv_run
-    from ous_mm.testing.demo_dataset import _clip
     from ous_mm.testing import write_video
+    from ous_mm.testing.demo_dataset import _clip
     rng = np.random.default_rng(0)
     frames = []
     for label in (0, 1, 4):  # several seconds: three demo clips back to back
@@ -92,9 +93,9 @@ def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     frames += [np.full((128, 128, 3), 90, np.uint8)] * 16  # then the face leaves the picture
     video = write_video(str(tmp_path / 'long.mp4'), frames, fps=8)
     out = str(tmp_path / 'annotated.mp4')
-    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, osp.join(work, 'fold_1',
-                                                                    'epoch_1.pth'),
-                '--out', out, '--window', '2', '--cfg-options', *opts])
+    ckpt = osp.join(work, 'fold_1', 'epoch_1.pth')
+    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, ckpt, '--out', out, '--window', '2',
+                '--cfg-options', *opts])
     assert '64 frames at 8.0 fps, 7 windows' in proc.stdout
     # the windows inside the faceless stretch are reported as such, and left out of the mean
     assert re.search(r'6\.00-\s*8\.00 s\s+no face', proc.stdout)
@@ -113,8 +114,9 @@ def test_stock_recognizers_on_the_ous_data_path(cv_run):
     from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
-    from conftest import REPO
     from mmengine.registry import init_default_scope
+
+    from conftest import REPO
     init_default_scope('mmaction')
     root = cv_run[0]
     for name in ('tsn_r18_1xb16-5e_demo-face', 'x3d_s_1xb16-2e_demo-face'):
@@ -145,3 +147,20 @@ def test_compare_runs_table(cv_run, tmp_path):
     gflops = float(rows[0].strip('|').split('|')[-1])
     assert gflops > 0
     assert proc.stdout.count('| fold_') == 2
+
+
+def test_run_demo_is_the_cross_validation_of_both_demo_models(cv_run, tmp_path):
+    """The main job (make demo) on a tiny set: both models through ous_mm.apis.cross_validate."""
+    root = cv_run[0]
+    work = str(tmp_path / 'demo')
+    proc = run(['python', 'tools/run_demo.py', '--data-root', root, '--work-dir', work,
+                '--epochs', '1'])
+    table = open(osp.join(work, 'demo_results.md')).read()
+    assert [line for line in table.splitlines() if line] == [
+        line for line in proc.stdout[proc.stdout.index('| metric'):].splitlines() if line]
+    rows = {line.split('|')[1].strip(): line for line in table.splitlines() if '|' in line}
+    assert set(rows) >= {'recall Happy', 'recall Fear', 'UAR', 'WAR'}
+    for run_name in ('OUS', 'face-only'):
+        assert osp.isfile(osp.join(work, run_name, 'fold_1', 'test_metrics.json'))
+    ous, face, diff = [float(c) for c in rows['UAR'].split('|')[2:5]]
+    assert diff == pytest.approx(ous - face, abs=0.01)

@@ -9,10 +9,9 @@ from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import run
 from ous_mm.datasets import DFEWDataset
-from ous_mm.testing import make_demo_dataset
-from ous_mm.testing import write_video
+from ous_mm.testing import make_demo_dataset, write_video
+from conftest import run
 
 init_default_scope('mmaction')
 PIPELINE = [
@@ -201,8 +200,7 @@ def json_with_infinity(data) -> str:
     (lambda d: dict(d, boxes=['x'] * 12), "entry 0 is 'x'"),
     (lambda d: '{"boxes": [', 'not valid JSON'),
 ])
-def test_box_file_that_does_not_fit_its_video_is_an_error_naming_it(demo, tmp_path, edit,
-                                                                     message):
+def test_box_file_that_does_not_fit_its_video_is_an_error_naming_it(demo, tmp_path, edit, message):
     ds, box_path = _with_boxes(demo, tmp_path, edit)
     with pytest.raises(ValueError) as err:
         ds[0]

@@ -29,8 +29,8 @@ def test_drn_stand_in_only_when_missing(tmp_path, monkeypatch):
 
 
 def test_drn_stand_in_says_what_is_missing():
-    from mmaction.registry import MODELS
     import mmaction.models  # noqa: F401
+    from mmaction.registry import MODELS
     with pytest.raises(ImportError, match='DRN is missing'):
         MODELS.build(dict(type='DRN'))
 

@@ -7,8 +7,8 @@ import pytest
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from ous_mm.datasets import DFEWDataset, FaceSceneSplit, FERV39kDataset, LoadFaceBoxes
-from ous_mm.datasets import stratified_holdout
+from ous_mm.datasets import (DFEWDataset, FaceSceneSplit, FERV39kDataset, LoadFaceBoxes,
+                             stratified_holdout)
 from ous_mm.datasets.face_box_cache import read_boxes, video_key, write_boxes
 
 init_default_scope('mmaction')

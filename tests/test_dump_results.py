@@ -15,10 +15,10 @@ from mmengine.fileio import dump
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import REPO, free_port, run
 from ous_mm.apis import UnsafeDumpError, dump_predictions, dump_scores, load_dump
 from ous_mm.datasets import DFEWDataset
 from ous_mm.evaluation import DFERMetric
+from conftest import REPO, free_port, run
 from test_train_ous import DEMO_CONFIG, demo_options
 
 init_default_scope('mmaction')
@@ -53,8 +53,9 @@ def dist_run(tmp_path_factory):
     Clip 0 of the test split loses one face box, clips 1 and 3 (rank 1's share)
     all of theirs, so the fallback counts differ between the ranks.
     """
-    from ous_mm.testing import make_demo_dataset
     from mmaction.registry import MODELS
+
+    from ous_mm.testing import make_demo_dataset
     tmp = tmp_path_factory.mktemp('dist_dump')
     root = str(tmp / 'data')
     make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=1)

@@ -8,11 +8,11 @@ import pytest
 from skimage import data as skdata
 
 import ous_mm  # noqa: F401
-from conftest import random_retinanet_face_detector, run
-from ous_mm.testing import write_video
 from ous_mm.registry import FACE_DETECTORS
+from ous_mm.testing import write_video
+from conftest import random_retinanet_face_detector, run
 
-# OpenCV's default cascade on skimage's astronaut (512 px): x=177, y=66, w=h=95 (STACK.md)
+# OpenCV's default cascade on skimage's astronaut (512 px): x=177, y=66, w=h=95 (docs/stack.md)
 ASTRONAUT_BOX = np.array([177, 66, 272, 161]) / 2  # the video frames are 256 px
 
 
@@ -61,7 +61,8 @@ def test_detect_faces_tool_fills_the_cache_and_resumes(astronaut_video, tmp_path
 
 def test_mmdet_backend_runs_a_random_detector_through_mmdet_apis():
     cfg = random_retinanet_face_detector()
-    det = FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=cfg, score_thr=0.0, batch_size=2))
+    det = FACE_DETECTORS.build(
+        dict(type='MMDetFaceDetector', config=cfg, score_thr=0.0, batch_size=2))
     frames = [np.random.default_rng(i).integers(0, 255, (96, 128, 3), dtype=np.uint8)
               for i in range(3)]
     boxes = det(frames)

@@ -17,12 +17,13 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
 
 import ous_mm  # noqa: F401
-from conftest import REPO, run
 from ous_mm.datasets.feature_cache import FeatureCacheError
+from conftest import REPO, run
 from test_train_ous import DEMO_CONFIG
 
 init_default_scope('mmaction')
-CACHED_CONFIG = osp.join(REPO, 'configs', 'ous_demo_cached.py')
+CACHED_CONFIG = osp.join(REPO, 'configs', 'ous',
+                         'ous_vit-tiny-random_1xb16-20e_demo-cached.py')
 SPLITS = ('train', 'val', 'test')
 TEST_SPLIT = osp.join('EmoLabel_DataSplit', 'test(single-labeled)', 'set_1.csv')
 TRAIN_SPLIT = osp.join('EmoLabel_DataSplit', 'train(single-labeled)', 'set_1.csv')

@@ -3,9 +3,9 @@ import pytest
 import torch
 from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
+from test_models import B, T, batch, model_cfg
 
 import ous_mm  # noqa: F401
-from test_models import B, T, batch, model_cfg
 
 init_default_scope('mmaction')
 

@@ -17,8 +17,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import REPO, random_retinanet_face_detector, run
 from ous_mm.testing import make_demo_dataset, write_video
+from conftest import REPO, random_retinanet_face_detector, run
 from test_train_ous import DEMO_CONFIG, demo_options
 
 init_default_scope('mmaction')
@@ -234,7 +234,7 @@ def test_faces_found_online_in_the_pipeline(detector, tmp_path):
     assert out['face_detected_online'] and out['face_imgs'].shape == (4, 3, 64, 64)
     found = out['face_boxes'][out['frame_inds']]
     assert np.isfinite(found).all() and not out['face_fallback']
-    if detector == 'opencv':  # the astronaut's face (STACK.md), at 256 px
+    if detector == 'opencv':  # the astronaut's face (docs/stack.md), at 256 px
         assert np.allclose(found[0, :4], np.array([177, 66, 272, 161]) / 2, atol=8)
 
 

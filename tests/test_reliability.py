@@ -96,6 +96,7 @@ def test_import_leaves_mmengine_checkpointing_alone():
 
 def test_ous_configs_use_the_safe_checkpoint_hook():
     from mmengine import Config
+
     from conftest import REPO
     for name in ('ous_dfew.py', 'ous_ferv39k.py', 'ous_demo.py'):
         hook = Config.fromfile(osp.join(REPO, 'configs', name)).default_hooks.checkpoint
@@ -122,6 +123,7 @@ def uar_only(tiny_demo, tmp_path_factory) -> str:
 def test_epoch_checkpoint_holds_its_validation(uar_only):
     """epoch_N.pth is written after epoch N's validation, also when no best file is."""
     import json
+
     from mmengine.runner.checkpoint import _load_checkpoint
     scalars = glob.glob(osp.join(uar_only, '*', 'vis_data', 'scalars.json'))
     logged = [json.loads(line) for line in open(scalars[0]) if 'dfer/UAR' in line]
@@ -245,6 +247,7 @@ def test_checkpoint_with_empty_arrays_loads(tmp_path):
     """pickle writes empty bytes (an empty array's data) as the global `bytes`: admitted."""
     from mmengine.logging import HistoryBuffer
     from mmengine.runner.checkpoint import _load_checkpoint
+
     from ous_mm.compat import UnsafeCheckpointError
     path = str(tmp_path / 'empty.pth')
     torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'empty': np.zeros(0)},
@@ -287,8 +290,8 @@ def test_grayscale_rgba_and_changing_frame_sizes():
 
 
 def test_a_hung_dataloader_worker_fails_instead_of_waiting_forever(tmp_path):
-    from mmcv.transforms import BaseTransform
     from mmaction.registry import TRANSFORMS
+    from mmcv.transforms import BaseTransform
     from mmengine.runner import Runner
 
     @TRANSFORMS.register_module(force=True)

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from ous_mm.utils import mmaction_tool
-
 from conftest import REPO, SMOKE_CONFIG, free_port, run, smoke_options
 
 
@@ -51,7 +50,8 @@ def test_dist_train_and_test_with_torchrun_gloo(smoke_data, tmp_path):
                env=dict(PORT=str(free_port())))
     log = proc.stdout + proc.stderr
     assert 'Distributed launcher: pytorch' in log
-    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # MMEngine's word for processes
+    # 'GPU number' is MMEngine's word for processes
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log
     ckpt = osp.join(work, 'epoch_1.pth')
     assert osp.isfile(ckpt)
     proc = run(['bash', 'tools/dist_test.sh', SMOKE_CONFIG, ckpt, '2', '--work-dir',

@@ -1,6 +1,7 @@
 """Time OUS against the floor set by its frozen encoder.
 
-    python tools/benchmark.py configs/ous_demo.py --cache-config configs/ous_demo_cached.py
+    python tools/benchmark.py configs/ous_demo.py \
+        --cache-config configs/ous/ous_vit-tiny-random_1xb16-20e_demo-cached.py
 
 Prints, on the CPU or a GPU: the time of a training step (data already loaded: preprocessing,
 forward, backward, optimizer step), the time of the encoder-only forward over the same frames,
@@ -14,11 +15,10 @@ import resource
 import time
 
 import torch
+from mmaction.registry import MODELS
 from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner, set_random_seed
-
-from mmaction.registry import MODELS
 
 from ous_mm.apis import load_config
 
@@ -91,7 +91,8 @@ def main() -> None:
         torch.cuda.reset_peak_memory_stats()
         machine = torch.cuda.get_device_name()
     else:
-        machine = f'{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads'
+        cpu = platform.processor() or platform.machine()
+        machine = f'{cpu} CPU, {torch.get_num_threads()} threads'
     model, optim = build(cfg, device)
     batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
     clips = len(batch['data_samples'])

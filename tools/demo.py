@@ -2,14 +2,14 @@
 
     python tools/demo.py VIDEO CONFIG CHECKPOINT [--out annotated.mp4] [--window 2]
 
-The model comes from MMAction2's `init_recognizer` (through `ous_mm.apis.init_model`). The video is read window by window
-(half-overlapping windows of --window seconds): from each, T frames are sampled, the config's
-test pipeline finds their faces with its face detector (the same transforms as
-`inference_recognizer` on a new video) and the model classifies them. Memory is bounded by one
-window, not by the video. Printed: each window's top emotion (or "no face"), the top emotions
-over the windows with a face, and the scene polarity. The annotated copy is written as the
-windows come: the face box the detector found in the nearest sampled frame, "no face" where it
-found none, and the window's top scores.
+The model comes from MMAction2's `init_recognizer` (through `ous_mm.apis.init_model`). The video
+is read window by window (half-overlapping windows of --window seconds): from each, T frames are
+sampled, the config's test pipeline finds their faces with its face detector (the same
+transforms as `inference_recognizer` on a new video) and the model classifies them. Memory is
+bounded by one window, not by the video. Printed: each window's top emotion (or "no face"), the
+top emotions over the windows with a face, and the scene polarity. The annotated copy is written
+as the windows come: the face box the detector found in the nearest sampled frame, "no face"
+where it found none, and the window's top scores.
 """
 import argparse
 

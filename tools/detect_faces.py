@@ -1,11 +1,13 @@
 """Detect faces once over a whole dataset and fill the face-box cache that training reads.
 
-    python tools/detect_faces.py configs/ous_dfew.py                  # every clip of the config's splits
-                                                                      # (videos or frame folders)
-    python tools/detect_faces.py data/DFEW                             # a DFEW or FERV39k release folder
-    python tools/detect_faces.py VIDEO_DIR --cache-root BOXES          # any folder of videos
+    python tools/detect_faces.py CONFIG                 # every clip of the config's splits
+    python tools/detect_faces.py data/DFEW              # a DFEW or FERV39k release folder
+    python tools/detect_faces.py VIDEO_DIR --cache-root BOXES   # any folder of videos
     python tools/detect_faces.py CONFIG --detector mmdet --det-config FACE_DET.py \
-        --det-checkpoint FACE_DET.pth --device cuda --workers 4       # one worker per GPU, round robin
+        --det-checkpoint FACE_DET.pth --device cuda --workers 4   # one worker per GPU
+
+CONFIG: e.g. configs/ous/ous_vit-l14_4xb4-60e_dfew-detected-faces.py (clips as videos or frame
+folders); workers go round robin over the GPUs.
 
 The default detector is OpenCV's Haar cascade (offline, CPU). Resumable: videos whose cache file
 exists are skipped, and files are written atomically. Videos that cannot be decoded are listed at
@@ -31,7 +33,8 @@ RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'))
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('source', help='an ous-mm config, a dataset release folder or a video folder')
+    parser.add_argument('source',
+                        help='an ous-mm config, a dataset release folder or a video folder')
     parser.add_argument('--detector', choices=('opencv', 'mmdet'),
                         help="default: the config's `face_detector`, else opencv")
     parser.add_argument('--det-config', help='mmdet config of a face detector')
@@ -75,7 +78,8 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
         sys.exit(f'{root} is not a DFEW or FERV39k release folder: give --cache-root')
     files = [f for f in glob.glob(osp.join(video_root, '**', '*'), recursive=True)
              if f.lower().endswith(VIDEO_EXTS)]
-    return [(osp.abspath(f), osp.abspath(video_root), osp.abspath(cache_root)) for f in sorted(files)]
+    return [(osp.abspath(f), osp.abspath(video_root), osp.abspath(cache_root))
+            for f in sorted(files)]
 
 
 def build_detector(args, worker: int):
@@ -95,10 +99,10 @@ def build_detector(args, worker: int):
     if device == 'cuda':
         import torch
         device = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
-    return FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=args.det_config,
-                             checkpoint=args.det_checkpoint, score_thr=args.score_thr,
-                             device=device, batch_size=args.batch_size,
-                             face_class=args.face_class))
+    return FACE_DETECTORS.build(
+        dict(type='MMDetFaceDetector', config=args.det_config, checkpoint=args.det_checkpoint,
+             score_thr=args.score_thr, device=device, batch_size=args.batch_size,
+             face_class=args.face_class))
 
 
 _detector = None

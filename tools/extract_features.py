@@ -7,7 +7,8 @@ bar; an interrupted run resumes where it stopped. Frames are sampled with the co
 pipeline (fixed per clip). A cache resumes only if it is intact and its fingerprint (frozen
 encoder weights and settings, pipeline, clips and labels) matches the config's; otherwise the
 run stops with an error naming the file or folder. Train from the cache with a config that
-uses CachedFeatureDataset and FeatureCacheCheckHook (configs/ous_demo_cached.py).
+uses CachedFeatureDataset and FeatureCacheCheckHook
+(configs/ous/ous_vit-tiny-random_1xb16-20e_demo-cached.py).
 """
 import argparse
 import io
@@ -23,8 +24,8 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from ous_mm.apis import init_model, split_dataset
-from ous_mm.datasets.feature_cache import (FeatureCacheError, check_fingerprint,
-                                           data_fingerprint, encoder_fingerprint, open_cache)
+from ous_mm.datasets.feature_cache import (FeatureCacheError, check_fingerprint, data_fingerprint,
+                                           encoder_fingerprint, open_cache)
 from ous_mm.fileio import AtomicLocalBackend
 
 

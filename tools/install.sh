@@ -61,6 +61,12 @@ SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['pu
 echo "import importlib.util; importlib.util.find_spec('ous_mm_drn') and __import__('ous_mm_drn').install()" \
     > "$SITE/ous_mm_drn.pth"
 
+step "link the package where mim and MMEngine look for installed packages"
+# `mim train/search/run ous_mm ...` and `_base_ = 'ous_mm::...'` find a package as
+# <site-packages>/<module> (its .mim/ holds the configs, tools and model index); an editable
+# install keeps the code in the repository, so it is linked there (the same files).
+ln -sfn "$ROOT/ous_mm" "$SITE/ous_mm"
+
 step "check the imports"
 # mmaction.models first: it must import without ous_mm
 "$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord; print('[install] imports ok')"

@@ -1,7 +1,7 @@
 # TSN (ResNet-18, from scratch) on the demo's face stream: configs/ous_demo.py (8 frames of
 # 112 px, batch 16, same split and metric) with only the model replaced. 5 epochs: a ResNet-18
 # step over 128 frames takes seconds on a 2-core CPU.
-_base_ = ['../ous_demo.py']
+_base_ = ['../ous/ous_vit-tiny-random_1xb16-20e_demo.py']
 model = dict(
     _delete_=True,
     type='Recognizer2D',

@@ -84,7 +84,9 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4))
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=3, by_epoch=True, milestones=[2], gamma=0.1)]
+param_scheduler = [
+    dict(type='MultiStepLR', begin=0, end=3, by_epoch=True, milestones=[2], gamma=0.1)
+]
 
 # AccMetric has no dfer/* keys (kept by the ous-mm runtime): MMAction2's own best rule
 default_hooks = dict(

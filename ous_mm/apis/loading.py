@@ -1,9 +1,10 @@
 """A config, its model and its splits, as ous-mm's tools (and MMAction2's runners) see them."""
-from typing import Optional, Union
+import argparse
+from typing import Optional, Tuple, Union
 
 import torch.nn as nn
 from mmaction.apis import init_recognizer
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
@@ -71,3 +72,31 @@ def split_dataset(cfg: Config, split: str = 'test', pipeline: str = 'test') -> B
     transforms = dict(test=cfg.test_dataloader.dataset.get('pipeline', []),
                       own=dataset.get('pipeline', []), none=[])[pipeline]
     return DATASETS.build(dict(dataset, pipeline=transforms))
+
+
+def model_split_parser(description: str) -> argparse.ArgumentParser:
+    """The command line of a tool that runs a trained model over a split.
+
+    ``CONFIG CHECKPOINT [--split {train,val,test}] [--device D] [--cfg-options ...]``;
+    the tool adds its own arguments.
+
+    Args:
+        description (str): The tool's description (its docstring).
+
+    Returns:
+        argparse.ArgumentParser: The parser.
+    """
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--split', default='test', choices=('train', 'val', 'test'))
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser
+
+
+def init_model_and_split(args: argparse.Namespace) -> Tuple[nn.Module, BaseDataset]:
+    """The model and split (test pipeline) that ``model_split_parser``'s arguments name."""
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    return model, split_dataset(model.cfg, args.split)

@@ -8,6 +8,7 @@ from typing import IO, List, Union
 from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -13,33 +13,24 @@ import matplotlib
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
-from ous_mm.apis import init_model, split_dataset  # noqa: E402
+from ous_mm.apis import init_model_and_split, model_split_parser  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_split_parser(__doc__)
     parser.add_argument('--index', type=int, default=0, help='clip index in the split')
-    parser.add_argument('--split', default='test', choices=('train', 'val', 'test'))
     parser.add_argument('--out', default='attention_map.png')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
-    cfg = model.cfg
+    model, dataset = init_model_and_split(args)
     if getattr(model.neck, 'fusion', None) != 'mcfe':
         raise SystemExit('this model has no MCFE (fusion is not "mcfe")')
-    dataset = split_dataset(cfg, args.split)
     item = dataset[args.index]
     batch = pseudo_collate([item])
     with torch.no_grad():

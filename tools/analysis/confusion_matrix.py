@@ -11,8 +11,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
 from ous_mm.apis import dump_scores  # noqa: E402
+from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

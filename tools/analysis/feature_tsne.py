@@ -13,35 +13,27 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from ous_mm.apis import init_model, split_dataset  # noqa: E402
+from ous_mm.apis import init_model_and_split, model_split_parser  # noqa: E402
 
 STAGES = (('face', 'face stream (Frames Encoder)'), ('scene', 'scene stream (frame mean)'),
           ('fused', 'after MCFE (fused)'))
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_split_parser(__doc__)
     parser.add_argument('--out', default='feature_tsne.png')
-    parser.add_argument('--split', default='test', choices=('train', 'val', 'test'))
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, cfg_options=args.cfg_options)
-    cfg = model.cfg
-    dataset = split_dataset(cfg, args.split)
+    model, dataset = init_model_and_split(args)
     feats, labels = {}, []
     for start in tqdm(range(0, len(dataset), args.batch_size), unit='batch'):
         batch = pseudo_collate([dataset[i] for i in

@@ -1,9 +1,11 @@
 # OUS (Mai et al., AAAI 2025) with a frozen CLIP ViT-L/14. Paper values where it gives them;
-# sizes from the authors' code (DESIGN.md) or ous-mm's choice where it is silent, each with why.
+# sizes from the authors' code (docs/design.md) or ous-mm's choice where it is silent, each with
+# why.
 # "The weights we use are from ViT-L/14": OpenAI's CLIP ViT-L/14, trained with QuickGELU, so both
 # frozen towers are built with it. `weights`: open_clip's tag (downloaded once into open_clip's
 # cache) or, offline, a local file: model.backbone.weights=checkpoints/ViT-L-14-quickgelu_openai.pth
-# (the prompt learner's text tower takes the backbone's model and weights; README: "Get the weights")
+# (the prompt learner's text tower takes the backbone's model and weights; README, "Train and
+# test on DFEW / FERV39k", step 1)
 clip = dict(model_name='ViT-L-14-quickgelu', weights='openai')
 clip_mean = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]  # CLIP's preprocessing
 clip_std = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]

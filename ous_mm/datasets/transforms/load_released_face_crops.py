@@ -63,7 +63,8 @@ class LoadReleasedFaceCrops(BaseTransform):
             image = cv2.imread(osp.join(folder, names[k]))
             if image is None:
                 raise IOError(f'cannot read face crop {osp.join(folder, names[k])}')
-            image = cv2.resize(image, (self.face_size, self.face_size), interpolation=cv2.INTER_AREA)
+            image = cv2.resize(image, (self.face_size, self.face_size),
+                               interpolation=cv2.INTER_AREA)
             faces.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB).transpose(2, 0, 1))
         results['face_imgs'] = np.ascontiguousarray(np.stack(faces))
         return results

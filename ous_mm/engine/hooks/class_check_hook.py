@@ -1,11 +1,12 @@
 """Refusing to run when the model's classes and the dataset's classes disagree."""
+import torch.nn as nn
 from mmaction.registry import HOOKS
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+
+from .loop_check_hook import LoopCheckHook
 
 
 @HOOKS.register_module()
-class ClassCheckHook(Hook):
+class ClassCheckHook(LoopCheckHook):
     """Check, before training, validation and test, that the classifier fits the dataset.
 
     The head's ``num_classes`` must equal the number of classes in the
@@ -14,12 +15,7 @@ class ClassCheckHook(Hook):
     the prompts). Raises ``ValueError`` naming both sides and the fix.
     """
 
-    priority = 'VERY_HIGH'
-
-    def _check(self, runner, loop) -> None:
-        if loop is None:
-            return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    def check(self, model: nn.Module, loop) -> None:
         head = getattr(model, 'cls_head', None)
         classes = loop.dataloader.dataset.metainfo.get('classes')
         if head is None or not classes:
@@ -38,12 +34,3 @@ class ClassCheckHook(Hook):
                 raise ValueError(f'the prompt class names {learner.class_names} differ from '
                                  f'{where}\'s classes {tuple(classes)}: set model.cls_head.'
                                  'prompt_learner.class_names to the dataset\'s classes, in order')
-
-    def before_train(self, runner) -> None:
-        self._check(runner, runner.train_loop)
-
-    def before_val(self, runner) -> None:
-        self._check(runner, runner.val_loop)
-
-    def before_test(self, runner) -> None:
-        self._check(runner, runner.test_loop)

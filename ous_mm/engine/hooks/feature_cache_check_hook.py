@@ -1,13 +1,13 @@
 """Refusing to train or test from a feature cache made with another frozen encoder."""
+import torch.nn as nn
 from mmaction.registry import HOOKS
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ...datasets.feature_cache import CachedFeatureDataset
+from .loop_check_hook import LoopCheckHook
 
 
 @HOOKS.register_module()
-class FeatureCacheCheckHook(Hook):
+class FeatureCacheCheckHook(LoopCheckHook):
     """Check, before training, validation and test, that cached features fit the model.
 
     ``CachedFeatureDataset`` checks the data side of its cache's fingerprint
@@ -19,19 +19,9 @@ class FeatureCacheCheckHook(Hook):
     Loops whose dataset is not a ``CachedFeatureDataset`` are left alone.
     """
 
-    priority = 'VERY_HIGH'
+    def check(self, model: nn.Module, loop) -> None:
+        if isinstance(loop.dataloader.dataset, CachedFeatureDataset):
+            loop.dataloader.dataset.check_encoder(model, self.model_cfg)
 
-    def _check(self, runner, loop) -> None:
-        if loop is None or not isinstance(loop.dataloader.dataset, CachedFeatureDataset):
-            return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        loop.dataloader.dataset.check_encoder(model, runner.cfg.model)
-
-    def before_train(self, runner) -> None:
-        self._check(runner, runner.train_loop)
-
-    def before_val(self, runner) -> None:
-        self._check(runner, runner.val_loop)
-
-    def before_test(self, runner) -> None:
-        self._check(runner, runner.test_loop)
+    def before_run(self, runner) -> None:
+        self.model_cfg = runner.cfg.model  # the encoder settings to compare with the cache's

@@ -63,6 +63,10 @@ class DFERMetric(BaseMetric):
                 label=int(label.item() if isinstance(label, torch.Tensor) else label)))
 
     def compute_metrics(self, results: List[dict]) -> dict:
+        if not results:
+            raise ValueError('DFERMetric: the split has no clips to evaluate (a validation '
+                             'hold-out of a tiny training split can be empty: raise '
+                             'val_fraction or use more clips)')
         scores = np.stack([r['score'] for r in results])
         labels = np.array([r['label'] for r in results])
         num_classes = scores.shape[1]
@@ -81,7 +85,8 @@ class DFERMetric(BaseMetric):
             out[f'recall_{name}'] = float(recall)
         out['UAR'] = float(res['UAR'])
         out['WAR'] = float(res['WAR'])
-        out['nll'] = float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None)).mean())
+        true = probs[np.arange(len(labels)), labels]
+        out['nll'] = float(-np.log(np.clip(true, 1e-12, None)).mean())
         table = '  '.join(f'{n} {v:.2f}' for n, v in out.items())
         MMLogger.get_current_instance().info(f'DFER metrics ({len(labels)} clips): {table}')
         self.confusion = cm

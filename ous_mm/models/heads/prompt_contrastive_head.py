@@ -1,7 +1,6 @@
 """Classification against learnable text prompts (OUS's contrastive loss)."""
-from typing import Optional, Union
-
 import math
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn

@@ -9,7 +9,7 @@ from mmengine.model import BaseModule
 class FramesEncoder(BaseModule):
     """Learned frame positions + pre-LN transformer blocks over the T frames.
 
-    Sizes follow the authors' code (DESIGN.md): width of the CLIP feature,
+    Sizes follow the authors' code (docs/design.md): width of the CLIP feature,
     8 heads, MLP ratio 4, 12 blocks for ViT-L/14.
 
     Args:

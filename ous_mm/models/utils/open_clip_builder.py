@@ -78,28 +78,28 @@ def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
                          'open_clip.list_models() or give model_cfg')
     quick_gelu = bool((model_cfg if model_cfg is not None else
                        open_clip.get_model_config(model_name)).get('quick_gelu', False))
+    model = open_clip.CLIP(**model_cfg) if model_cfg is not None else None
     if weights == RANDOM:
         MMLogger.get_current_instance().warning(
             f"the frozen CLIP ({name}) has RANDOM weights (weights='random'): fine for the "
             'demo and the tests, meaningless for real data')
-        return (open_clip.CLIP(**model_cfg) if model_cfg is not None else
-                open_clip.create_model(model_name)).eval()
+        return (model or open_clip.create_model(model_name)).eval()
     if osp.isfile(weights):
-        model = (open_clip.CLIP(**model_cfg) if model_cfg is not None else
-                 open_clip.create_model(model_name))
+        model = model or open_clip.create_model(model_name)
         _load_file(model, model_name, weights, quick_gelu)
         return model.eval()
-    tag = model_cfg is None and open_clip.get_pretrained_cfg(model_name, weights)
+    tag = model is None and open_clip.get_pretrained_cfg(model_name, weights)
     if not tag:
+        tags = open_clip.list_pretrained_tags_by_model(model_name) if model is None else []
         raise FileNotFoundError(
             f'CLIP weights {weights!r} for {name} are neither a file nor an open_clip tag '
-            f'(tags: {open_clip.list_pretrained_tags_by_model(model_name) if model_cfg is None else "none for a custom model"}).\n' +
-            weights_help(model_name))
+            f'(tags: {tags or "none"}).\n' + weights_help(model_name))
     if bool(tag.get('quick_gelu', False)) != quick_gelu:
-        raise ValueError(f'open_clip\'s {weights!r} weights for {model_name!r} were trained with '
-                         f'{"QuickGELU" if tag.get("quick_gelu") else "GELU"}, but the model uses '
-                         f'{"QuickGELU" if quick_gelu else "GELU"}: use '
-                         f'{model_name + "-quickgelu" if tag.get("quick_gelu") else model_name.replace("-quickgelu", "")!r}')
+        trained, built = ('QuickGELU', 'GELU') if quick_gelu is False else ('GELU', 'QuickGELU')
+        other = (model_name + '-quickgelu' if tag.get('quick_gelu') else
+                 model_name.replace('-quickgelu', ''))
+        raise ValueError(f"open_clip's {weights!r} weights for {model_name!r} were trained with "
+                         f'{trained}, but the model uses {built}: use {other!r}')
     try:
         return open_clip.create_model(model_name, pretrained=weights).eval()
     except RuntimeError as err:

@@ -1,6 +1,6 @@
 # Stock MMAction2 X3D-S (3D) on exactly OUS's DFEW data, as tsn_r50_8xb4-60e_dfew-face.py; the
 # T frames of the face stream form one clip (NCTHW).
-_base_ = ['tsn_r50_8xb4-60e_dfew-face.py']
+_base_ = ['tsn_r50_4xb4-60e_dfew-face.py']
 model = dict(
     _delete_=True,
     type='Recognizer3D',

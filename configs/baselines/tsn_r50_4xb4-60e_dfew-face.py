@@ -2,7 +2,7 @@
 # the model replaced. Its pipeline, split, validation hold-out, metric and schedule rules stay;
 # StreamDataPreprocessor hands the face stream to the recognizer. Offline the backbone starts
 # from scratch; with a network set backbone.pretrained='torchvision://resnet50'.
-_base_ = ['../ous_dfew.py']
+_base_ = ['../ous/ous_vit-l14_4xb4-60e_dfew.py']
 model = dict(
     _delete_=True,
     type='Recognizer2D',

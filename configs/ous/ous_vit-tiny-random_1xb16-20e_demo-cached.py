@@ -1,8 +1,8 @@
-# ous_demo.py trained and tested from the feature cache: run
+# The demo (ous_vit-tiny-random_1xb16-20e_demo.py) trained and tested from the feature cache:
 #   python tools/extract_features.py configs/ous_demo.py --out work_dirs/feature_cache/ous_demo
 # once, then train with this config. The frozen encoder and decoding are skipped; each clip's
 # frames are those the test pipeline samples (fixed, no temporal augmentation).
-_base_ = ['ous_demo.py']
+_base_ = ['ous_vit-tiny-random_1xb16-20e_demo.py']
 feature_cache = 'work_dirs/feature_cache/ous_demo'
 cached_pipeline = [
     dict(type='LoadCachedFeatures'),

@@ -1,10 +1,10 @@
 # OUS on FERV39k with the face stream cropped around detected face boxes instead of the release's
-# crops (the route for data without released crops). Once per dataset:
-#   python tools/detect_faces.py configs/ous_ferv39k_detected-faces.py   (the face-box cache)
+# crops (the route for data without released crops). Once per dataset, fill the face-box cache:
+#   python tools/detect_faces.py configs/ous/ous_vit-l14_4xb4-60e_ferv39k-detected-faces.py
 # then train and test as configs/ous_ferv39k.py; a clip missing from the cache has its faces found
 # online by `face_detector` (slower). On disk: data/FERV39k/0_7_LabelClips, 4_setups and
 # the cache data/FERV39k/face_boxes.
-_base_ = ['ous_ferv39k.py']
+_base_ = ['ous_vit-l14_4xb4-60e_ferv39k.py']
 from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, written once)
 
 train_pipeline, test_pipeline = dfer_pipelines(

@@ -1,0 +1,101 @@
+"""Train, test and score configs over folds with ous-mm's tools, resumably."""
+import json
+import os.path as osp
+import subprocess
+import sys
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+from ..datasets import DFEW_CLASSES
+from ..engine.hooks.safe_checkpoint_hook import find_best_checkpoint
+from ..fileio import AtomicLocalBackend
+from .dump_results import dump_scores
+
+# tools/ ships with the package (ous_mm/.mim/tools), as in OpenMMLab packages
+TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'tools')
+
+
+def run_tool(script: str, *args: str) -> None:
+    """Run one of ous-mm's tools (``tools/<script>``) in a new process, as a user would.
+
+    Args:
+        script (str): e.g. ``'train.py'``.
+        *args (str): Its command line.
+    """
+    cmd = [sys.executable, osp.join(TOOLS, script), *args]
+    print('$', ' '.join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+
+
+def train_and_test(config: str,
+                   work_dir: str,
+                   cfg_options: Sequence[str] = (),
+                   best_key: str = 'dfer/nll') -> dict:
+    """Train ``config`` (resuming an interrupted run) and test its best checkpoint.
+
+    The result is stored as ``work_dir/test_metrics.json`` and read back on
+    a later call, so finished runs are not repeated.
+
+    Args:
+        config (str): The config file.
+        work_dir (str): The run's work dir.
+        cfg_options (Sequence[str]): ``--cfg-options`` for both tools.
+        best_key (str): The metric whose best checkpoint is tested. Defaults
+            to ``'dfer/nll'`` (the paper's lowest validation loss).
+
+    Returns:
+        dict: ``checkpoint``, ``clips``, ``UAR``, ``WAR`` and ``recall`` (per
+        class, in DFEW's order), in %.
+    """
+    result_file = osp.join(work_dir, 'test_metrics.json')
+    if osp.isfile(result_file):
+        print(f'{work_dir}: done before, reading {result_file}')
+        with open(result_file) as f:
+            return json.load(f)
+    options = ['--cfg-options', *cfg_options] if cfg_options else []
+    resume = ['--resume'] if osp.isfile(osp.join(work_dir, 'last_checkpoint')) else []
+    run_tool('train.py', config, '--work-dir', work_dir, *resume, *options)
+    checkpoint = find_best_checkpoint(work_dir, best_key)
+    dump = osp.join(work_dir, 'test_predictions.pkl')
+    run_tool('test.py', config, checkpoint, '--work-dir', work_dir, '--dump', dump, *options)
+    scores = dump_scores(dump, len(DFEW_CLASSES))
+    result = dict(checkpoint=osp.basename(checkpoint), clips=len(scores['labels']),
+                  UAR=float(scores['UAR']), WAR=float(scores['WAR']),
+                  recall=[float(r) for r in scores['recall']])
+    AtomicLocalBackend().put_text(json.dumps(result, indent=1), result_file)
+    return result
+
+
+def cross_validate(config: str,
+                   work_dir: str,
+                   folds: Sequence[int] = (1, 2, 3, 4, 5),
+                   cfg_options: Sequence[str] = ()) -> List[dict]:
+    """:func:`train_and_test` on each DFEW-style fold, in ``work_dir/fold_K``.
+
+    Returns:
+        list[dict]: One result per fold, with its ``fold``.
+    """
+    results = []
+    for fold in folds:
+        options = [*cfg_options, *[f'{s}_dataloader.dataset.fold={fold}'
+                                   for s in ('train', 'val', 'test')]]
+        result = train_and_test(config, osp.join(work_dir, f'fold_{fold}'), options)
+        results.append(dict(fold=fold, **result))
+    return results
+
+
+def fold_statistics(results: List[dict]) -> Dict[str, np.ndarray]:
+    """Mean and standard deviation over folds (ddof = 1; NaN for one fold).
+
+    Args:
+        results (list[dict]): :func:`cross_validate`'s results.
+
+    Returns:
+        dict: ``mean`` and ``std``, each an array of the per-class recalls,
+        then UAR and WAR (a class absent from a fold is left out of its mean).
+    """
+    values = np.array([[*r['recall'], r['UAR'], r['WAR']] for r in results])
+    std = (np.nanstd(values, axis=0, ddof=1) if len(results) > 1 else
+           np.full(values.shape[1], np.nan))
+    return dict(mean=np.nanmean(values, axis=0), std=std)
