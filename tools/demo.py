@@ -21,6 +21,7 @@ from mmengine.config import DictAction
 from tqdm import tqdm
 
 from ous_mm.apis import inference_video, init_model, sliding_windows
+from ous_mm.fileio import atomic_path
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,33 +65,35 @@ def main() -> None:
     num_frames, fps = len(probe), probe.get_avg_fps() or 25.0
     height, width = probe[0].shape[:2]
     del probe
-    writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
-    if not writer.isOpened():
-        raise SystemExit(f'cannot write {args.out}')
-    windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
-    scores, polarities = [], []
-    print(f'{args.video}: {num_frames} frames at {fps:.1f} fps, {len(windows)} windows')
-    results = inference_video(model, args.video, args.window)
-    for k, res in enumerate(tqdm(results, total=len(windows), unit='window')):
-        if res.scores is None:
-            label, lines = 'no face', []
-        else:
-            scores.append(res.scores)
-            if res.polarity is not None:
-                polarities.append(res.polarity)
-            top = np.argsort(res.scores)[::-1][:args.top_k]
-            label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
-            lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
-        tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
-        # each frame is drawn with the window that starts last before it
-        stop = windows[k + 1][0] if k + 1 < len(windows) else num_frames
-        for i in range(res.start, stop):
-            ok, frame = reader.read()
-            if not ok:
-                raise SystemExit(f'{args.video}: frame {i} of {num_frames} cannot be read')
-            nearest = int(np.abs(res.frame_inds - i).argmin())
-            writer.write(draw(frame, res.boxes[nearest], lines))
-    writer.release()
+    # written under a temporary name: --out appears only once the video is complete
+    with atomic_path(args.out) as tmp:
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
+        if not writer.isOpened():
+            raise SystemExit(f'cannot write {args.out}')
+        windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
+        scores, polarities = [], []
+        print(f'{args.video}: {num_frames} frames at {fps:.1f} fps, {len(windows)} windows')
+        results = inference_video(model, args.video, args.window)
+        for k, res in enumerate(tqdm(results, total=len(windows), unit='window')):
+            if res.scores is None:
+                label, lines = 'no face', []
+            else:
+                scores.append(res.scores)
+                if res.polarity is not None:
+                    polarities.append(res.polarity)
+                top = np.argsort(res.scores)[::-1][:args.top_k]
+                label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
+                lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
+            tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
+            # each frame is drawn with the window that starts last before it
+            stop = windows[k + 1][0] if k + 1 < len(windows) else num_frames
+            for i in range(res.start, stop):
+                ok, frame = reader.read()
+                if not ok:
+                    raise SystemExit(f'{args.video}: frame {i} of {num_frames} cannot be read')
+                nearest = int(np.abs(res.frame_inds - i).argmin())
+                writer.write(draw(frame, res.boxes[nearest], lines))
+        writer.release()
     reader.release()
 
     if not scores:

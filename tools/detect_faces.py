@@ -177,9 +177,9 @@ def main() -> None:
         failed = [r for r in (detect_video(j) for j in tqdm(todo, unit='video')) if r[1]]
     if failed:
         cache_root = todo[0][2]
-        os.makedirs(cache_root, exist_ok=True)
-        with open(osp.join(cache_root, 'failed_videos.txt'), 'w') as f:
-            f.writelines(f'{v}\t{e}\n' for v, e in failed)
+        from ous_mm.fileio import AtomicLocalBackend
+        AtomicLocalBackend().put_text(''.join(f'{v}\t{e}\n' for v, e in failed),
+                                      osp.join(cache_root, 'failed_videos.txt'))
         print(f'{len(failed)} videos could not be read (listed in '
               f'{osp.join(cache_root, "failed_videos.txt")}):')
         for video, error in failed[:20]:

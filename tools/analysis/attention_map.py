@@ -17,6 +17,7 @@ import torch  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
 from ous_mm.apis import init_model_and_split, model_split_parser  # noqa: E402
+from ous_mm.fileio import atomic_path  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,7 +73,8 @@ def main() -> None:
     fig.suptitle(f'clip {args.index} ({label}; predicted {pred} {float(score.max()):.2f}): '
                  f'MCFE attention per face frame (top), {shares}', fontsize=9)
     fig.tight_layout()
-    fig.savefig(args.out)
+    with atomic_path(args.out) as tmp:
+        fig.savefig(tmp)
     print(f'{args.out}: ' + ', '.join(f'{n} {w:.3f}' for n, w in zip(names, weights)))
 
 

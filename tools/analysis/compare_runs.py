@@ -18,6 +18,7 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.dataset import pseudo_collate
 
 from ous_mm.apis import dump_scores, init_model, split_dataset
+from ous_mm.fileio import AtomicLocalBackend
 
 
 def parse_args() -> argparse.Namespace:
@@ -82,8 +83,7 @@ def main() -> None:
     table = '\n'.join(lines)
     print(table)
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table + '\n')
+        AtomicLocalBackend().put_text(table + '\n', args.out)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 
 from ous_mm.apis import dump_scores  # noqa: E402
 from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
+from ous_mm.fileio import atomic_path  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,7 +42,8 @@ def plot(cm: np.ndarray, classes, title: str, out: str) -> None:
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label='% of the true class')
     fig.tight_layout()
-    fig.savefig(out)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
 
 

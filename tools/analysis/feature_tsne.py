@@ -18,6 +18,7 @@ from sklearn.manifold import TSNE  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from ous_mm.apis import init_model_and_split, model_split_parser  # noqa: E402
+from ous_mm.fileio import atomic_path  # noqa: E402
 
 STAGES = (('face', 'face stream (Frames Encoder)'), ('scene', 'scene stream (frame mean)'),
           ('fused', 'after MCFE (fused)'))
@@ -63,7 +64,8 @@ def main() -> None:
     axes[0][-1].legend(loc='center left', bbox_to_anchor=(1, 0.5), fontsize=8)
     fig.suptitle(f't-SNE of {len(labels)} {args.split} clips')
     fig.tight_layout()
-    fig.savefig(args.out)
+    with atomic_path(args.out) as tmp:
+        fig.savefig(tmp)
     print(f'{args.out}: {", ".join(k for k, _ in stages)} of {len(labels)} clips')
 
 
