@@ -102,7 +102,8 @@ def test_face_fallback_counts_cover_every_rank(dist_run):
     # clip 0: 1 borrowed box; clips 1 and 3: no face, 8 sampled frames without a box each
     assert (missing, fallback) == (17, 2)
     assert (f'FaceSceneSplit (test): 7 clips, {missing} frames used a neighbouring frame\'s '
-            f'face box, {fallback} clips had no face at all') in log
+            f'face box, {fallback} clips had no face at all (centre crop), 0 cached boxes were '
+            'unusable (counted as missing), 0 clips were not in the face-box cache') in log
 
 
 def test_dump_scores_equal_dfer_metric_on_varied_predictions(tmp_path):

@@ -238,6 +238,24 @@ def test_faces_found_online_in_the_pipeline(detector, tmp_path):
         assert np.allclose(found[0, :4], np.array([177, 66, 272, 161]) / 2, atol=8)
 
 
+def test_the_paper_configs_test_pipeline_takes_a_new_video_as_inference_recognizer_does(
+        tmp_path):
+    """No released crops and no cached boxes: the detector finds the face, both streams come."""
+    from mmengine.dataset import Compose
+    from skimage import data as skdata
+    face = cv2.resize(skdata.astronaut(), (256, 256), interpolation=cv2.INTER_AREA)
+    video = write_video(str(tmp_path / 'new.mp4'), [face] * 20)
+    cfg = Config.fromfile(osp.join(REPO, 'configs/ous_dfew.py'))
+    assert [t['type'] for t in cfg.test_pipeline][3] == 'LoadReleasedFaceCrops'
+    # what mmaction.apis.inference_recognizer hands the config's test_pipeline
+    item = Compose(cfg.test_pipeline)(dict(filename=video, label=-1, start_index=0,
+                                           modality='RGB'))
+    meta = item['data_samples'].metainfo
+    assert meta['face_detected_online'] and not meta['face_fallback']
+    assert item['inputs']['face_imgs'].shape == item['inputs']['scene_imgs'].shape == (
+        16, 3, 224, 224)
+
+
 def test_a_video_without_a_face_follows_the_documented_fallback(tmp_path):
     from mmcv.transforms import Compose
     rng = np.random.default_rng(0)

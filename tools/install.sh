@@ -65,7 +65,7 @@ step "link the package where mim and MMEngine look for installed packages"
 # `mim train/search/run ous_mm ...` and `_base_ = 'ous_mm::...'` find a package as
 # <site-packages>/<module> (its .mim/ holds the configs, tools and model index); an editable
 # install keeps the code in the repository, so it is linked there (the same files).
-ln -sfn "$ROOT/ous_mm" "$SITE/ous_mm"
+ln -sfnT "$ROOT/ous_mm" "$SITE/ous_mm"  # -T: never a link inside a real folder
 
 step "check the imports"
 # mmaction.models first: it must import without ous_mm

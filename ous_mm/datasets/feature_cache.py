@@ -29,8 +29,6 @@ from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 
-from ..models.utils import weights_fingerprint
-
 FEATURES = ('face', 'scene', 'early')
 META_KEYS = ('num_clips', 'classes', 'shapes', 'encoder', 'pipeline', 'clips', 'labels')
 # Backbone arguments left out of the fingerprint: the weights count by their content instead
@@ -63,12 +61,13 @@ def encoder_fingerprint(model: nn.Module, model_cfg: dict) -> dict:
         model_cfg (dict): Its config (the backbone's settings).
 
     Returns:
-        dict: ``weights`` (``weights_fingerprint`` of the frozen encoder),
+        dict: ``weights`` (the backbone's ``frozen_fingerprint``: computed once
+        per model, as checkpoints record it),
         ``backbone`` (its config, less ``NOT_FEATURE_KEYS``), ``num_frames``,
         ``scene_stride`` and ``streams``.
     """
     backbone = {k: v for k, v in model_cfg['backbone'].items() if k not in NOT_FEATURE_KEYS}
-    return _jsonable(dict(weights=weights_fingerprint(model.backbone.visual), backbone=backbone,
+    return _jsonable(dict(weights=model.backbone.frozen_fingerprint, backbone=backbone,
                           num_frames=model.num_frames, scene_stride=model.scene_stride,
                           streams=list(model.streams)))
 
