@@ -285,3 +285,17 @@ def test_one_epoch_and_a_test_through_the_tools_on_the_fixture(
     _run_tool_here('tools/analysis/confusion_matrix.py', dump, '--out', str(tmp_path / 'cm.png'),
                    monkeypatch=monkeypatch)
     assert '(11 clips)' in capsys.readouterr().out and (tmp_path / 'cm.png').stat().st_size > 0
+
+
+def test_detected_faces_route_from_the_release_folder(mafw_root, monkeypatch, capsys):
+    # tools/detect_faces.py on the release folder: the clips of data/clips, into face_boxes/
+    _run_tool_here('tools/detect_faces.py', mafw_root, monkeypatch=monkeypatch)
+    assert '55 videos, 0 already in the cache, 55 to do' in capsys.readouterr().out
+    assert len(glob.glob(osp.join(mafw_root, 'face_boxes', '*.json'))) == 55
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous',
+                                   'ous_vit-l14_4xb4-60e_mafw-detected-faces.py'))
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=mafw_root))
+    item = dataset[0]
+    assert 'face_crop_dir' not in dataset.get_data_info(0)
+    assert not item['data_samples'].metainfo['face_detected_online']  # read from the cache
+    assert item['inputs']['face_imgs'].shape == (16, 3, 224, 224)
