@@ -285,6 +285,14 @@ def test_one_epoch_and_a_test_through_the_tools_on_the_fixture(
     _run_tool_here('tools/analysis/confusion_matrix.py', dump, '--out', str(tmp_path / 'cm.png'),
                    monkeypatch=monkeypatch)
     assert '(11 clips)' in capsys.readouterr().out and (tmp_path / 'cm.png').stat().st_size > 0
+    # the t-SNE plot gives each of the 11 classes a colour of its own
+    import matplotlib.pyplot as plt
+    _run_tool_here('tools/analysis/feature_tsne.py', tiny_config, osp.join(fold, 'epoch_1.pth'),
+                   '--out', str(tmp_path / 'tsne.png'), monkeypatch=monkeypatch)
+    handles, names = plt.gcf().axes[-1].get_legend_handles_labels()
+    plt.close('all')
+    assert names == list(DFER_CLASSES)
+    assert len({tuple(h.get_facecolor()[0]) for h in handles}) == 11
 
 
 def test_detected_faces_route_from_the_release_folder(mafw_root, monkeypatch, capsys):
