@@ -12,8 +12,9 @@ from conftest import REPO, run
 from test_train_ous import demo_options
 
 MODELS = ('ous_vit-l14_4xb4-60e_dfew', 'ous_vit-l14_4xb4-60e_ferv39k',
-          'ous_vit-l14_4xb4-60e_dfew-detected-faces', 'ous_vit-l14_4xb4-60e_ferv39k-detected-faces',
-          'ous_vit-tiny-random_1xb16-20e_demo')
+          'ous_vit-l14_4xb4-60e_mafw', 'ous_vit-l14_4xb4-60e_dfew-detected-faces',
+          'ous_vit-l14_4xb4-60e_ferv39k-detected-faces',
+          'ous_vit-l14_4xb4-60e_mafw-detected-faces', 'ous_vit-tiny-random_1xb16-20e_demo')
 
 
 def mim(python: str, *args: str, cwd: str = REPO, **kwargs) -> subprocess.CompletedProcess:

@@ -1,7 +1,7 @@
 """Detect faces once over a whole dataset and fill the face-box cache that training reads.
 
     python tools/detect_faces.py CONFIG                 # every clip of the config's splits
-    python tools/detect_faces.py data/DFEW              # a DFEW or FERV39k release folder
+    python tools/detect_faces.py data/DFEW              # a DFEW, FERV39k or MAFW release folder
     python tools/detect_faces.py VIDEO_DIR --cache-root BOXES   # any folder of videos
     python tools/detect_faces.py CONFIG --detector mmdet --det-config FACE_DET.py \
         --det-checkpoint FACE_DET.pth --device cuda --workers 4   # one worker per GPU
@@ -27,7 +27,8 @@ from tqdm import tqdm
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
-RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'))
+RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'),
+            ('data/clips', 'face_boxes'))  # DFEW, FERV39k, MAFW
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,7 +76,7 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
             cache_root = cache_root or osp.join(root, cache)
     video_root = video_root or root
     if cache_root is None:
-        sys.exit(f'{root} is not a DFEW or FERV39k release folder: give --cache-root')
+        sys.exit(f'{root} is not a DFEW, FERV39k or MAFW release folder: give --cache-root')
     files = [f for f in glob.glob(osp.join(video_root, '**', '*'), recursive=True)
              if f.lower().endswith(VIDEO_EXTS)]
     return [(osp.abspath(f), osp.abspath(video_root), osp.abspath(cache_root))

@@ -7,7 +7,6 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from ..datasets import DFEW_CLASSES
 from ..engine.hooks.safe_checkpoint_hook import find_best_checkpoint
 from ..fileio import AtomicLocalBackend
 from .dump_results import dump_scores
@@ -46,7 +45,7 @@ def train_and_test(config: str,
 
     Returns:
         dict: ``checkpoint``, ``clips``, ``UAR``, ``WAR`` and ``recall`` (per
-        class, in DFEW's order), in %.
+        class, in ous-mm's class order: DFEW 7, MAFW 11), in %.
     """
     result_file = osp.join(work_dir, 'test_metrics.json')
     if osp.isfile(result_file):
@@ -59,7 +58,7 @@ def train_and_test(config: str,
     checkpoint = find_best_checkpoint(work_dir, best_key)
     dump = osp.join(work_dir, 'test_predictions.pkl')
     run_tool('test.py', config, checkpoint, '--work-dir', work_dir, '--dump', dump, *options)
-    scores = dump_scores(dump, len(DFEW_CLASSES))
+    scores = dump_scores(dump)  # the classes: as many as the model scores
     result = dict(checkpoint=osp.basename(checkpoint), clips=len(scores['labels']),
                   UAR=float(scores['UAR']), WAR=float(scores['WAR']),
                   recall=[float(r) for r in scores['recall']])
@@ -71,7 +70,7 @@ def cross_validate(config: str,
                    work_dir: str,
                    folds: Sequence[int] = (1, 2, 3, 4, 5),
                    cfg_options: Sequence[str] = ()) -> List[dict]:
-    """:func:`train_and_test` on each DFEW-style fold, in ``work_dir/fold_K``.
+    """:func:`train_and_test` on each fold (DFEW, MAFW: ``dataset.fold``), in ``work_dir/fold_K``.
 
     Returns:
         list[dict]: One result per fold, with its ``fold``.

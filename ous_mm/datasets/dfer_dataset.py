@@ -9,8 +9,12 @@ from mmengine.logging import MMLogger
 
 from .frame_folders import count_frames
 
-# DFEW's label order (1 Happy ... 7 Fear); ous-mm uses it for every dataset.
+# DFEW's label order (1 Happy ... 7 Fear).
 DFEW_CLASSES = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
+# ous-mm's one class order: DFEW's seven, then MAFW's four other classes. Every dataset's
+# classes are its first N (DFEW, FERV39k: 7; MAFW: 11), so a label means the same emotion in
+# every dataset, config and result, and DFEW-trained models stay as they are.
+DFER_CLASSES = DFEW_CLASSES + ('Contempt', 'Anxiety', 'Helplessness', 'Disappointment')
 
 
 def stratified_holdout(labels: Sequence[int], fraction: float, seed: int) -> np.ndarray:

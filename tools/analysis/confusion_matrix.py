@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ous_mm.apis import dump_scores  # noqa: E402
-from ous_mm.datasets import DFEW_CLASSES  # noqa: E402
+from ous_mm.datasets import DFER_CLASSES  # noqa: E402
 from ous_mm.fileio import atomic_path  # noqa: E402
 
 
@@ -21,7 +21,9 @@ def parse_args() -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('dump', help='the pickle written by tools/test.py --dump')
     parser.add_argument('--out', default='confusion_matrix.png')
-    parser.add_argument('--classes', nargs='+', default=list(DFEW_CLASSES))
+    parser.add_argument('--classes', nargs='+',
+                        help='class names in label order (default: ous-mm\'s class order, '
+                        'DFER_CLASSES, as many as the dump has scores: DFEW 7, MAFW 11)')
     parser.add_argument('--title', default=None)
     return parser.parse_args()
 
@@ -49,10 +51,15 @@ def plot(cm: np.ndarray, classes, title: str, out: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    scores = dump_scores(args.dump, len(args.classes))
+    scores = dump_scores(args.dump, len(args.classes) if args.classes else None)
+    num_classes = len(scores['confusion'])
+    classes = args.classes or list(DFER_CLASSES[:num_classes])
+    if len(classes) != num_classes:
+        raise SystemExit(f'{args.dump} has scores over {num_classes} classes, more than '
+                         'ous-mm\'s class order names: give their names with --classes')
     title = args.title or (f'UAR {scores["UAR"]:.2f}  WAR {scores["WAR"]:.2f}  '
                            f'({len(scores["labels"])} clips)')
-    plot(scores['confusion'], args.classes, title, args.out)
+    plot(scores['confusion'], classes, title, args.out)
     print(f'{args.out}: {title}')
 
 

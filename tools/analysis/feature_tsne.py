@@ -51,7 +51,8 @@ def main() -> None:
     stages = [(k, title) for k, title in STAGES if k in feats]
     fig, axes = plt.subplots(1, len(stages), figsize=(4.5 * len(stages), 4.6), dpi=100,
                              squeeze=False)
-    colours = plt.get_cmap('tab10')
+    # tab10 gives an 11th class (MAFW's Disappointment) the 10th class's colour
+    colours = plt.get_cmap('tab10' if len(classes) <= 10 else 'tab20')
     for ax, (key, title) in zip(axes[0], stages):
         x = np.concatenate(feats[key])
         xy = TSNE(n_components=2, perplexity=min(30, max(2, len(x) // 4)), init='pca',

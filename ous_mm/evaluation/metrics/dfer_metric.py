@@ -37,9 +37,11 @@ class DFERMetric(BaseMetric):
     """UAR, WAR and per-class recall over the whole split, and the split's loss.
 
     Metrics (prefix ``dfer``): ``UAR`` and ``WAR`` in %, ``recall_<class>``
-    in the dataset's class order (Table 1 of the paper), and ``nll``: the
-    mean cross-entropy of the predicted class probabilities, the validation
-    loss that the paper's learning-rate schedule and checkpoint choice watch.
+    for every class of the dataset, in its class order (ous-mm's order:
+    ``DFER_CLASSES``; DFEW's seven as in Table 1 of the paper, MAFW's eleven),
+    and ``nll``: the mean cross-entropy of the predicted class probabilities,
+    the validation loss that the paper's learning-rate schedule and
+    checkpoint choice watch.
     UAR is computed from the confusion matrix of the whole split, never
     averaged over batches.
 
@@ -80,6 +82,11 @@ class DFERMetric(BaseMetric):
         cm = confusion_matrix(scores.argmax(1), labels, num_classes)
         res = dfer_scores(cm)
         classes = (self.dataset_meta or {}).get('classes') or [str(i) for i in range(num_classes)]
+        if len(classes) != num_classes:  # zip would drop or misname recalls without a word
+            raise ValueError(f'the model predicts {num_classes} classes but the dataset has '
+                             f'{len(classes)} ({", ".join(map(str, classes))}); set '
+                             f'model.cls_head.num_classes = {len(classes)} (and the class '
+                             'names) in the config')
         out = OrderedDict()
         for name, recall in zip(classes, res['recall']):
             out[f'recall_{name}'] = float(recall)

@@ -1,0 +1,15 @@
+# OUS on MAFW with the face stream cropped around detected face boxes instead of the release's
+# aligned face frames. Once per dataset, fill the face-box cache:
+#   python tools/detect_faces.py configs/ous/ous_vit-l14_4xb4-60e_mafw-detected-faces.py
+# then train and test as configs/ous_mafw.py; a clip missing from the cache has its faces found
+# online by `face_detector` (slower). On disk: data/MAFW/data/clips, the split files and the
+# cache data/MAFW/face_boxes.
+_base_ = ['ous_vit-l14_4xb4-60e_mafw.py']
+from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, written once)
+
+train_pipeline, test_pipeline = dfer_pipelines(
+    {{_base_.num_frames}}, {{_base_.image_size}}, face_source='detector',
+    detector={{_base_.face_detector}})
+train_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=test_pipeline))
