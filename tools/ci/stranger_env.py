@@ -103,7 +103,8 @@ def run(cmd: List[str], env: Dict[str, str], cwd: str, log: str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--work-dir', help='where to build (default: a new temporary folder)')
+    parser.add_argument('--work-dir', help='where to build (default: a new temporary folder; '
+                        'its ous-mm/, venv/ and mine/ are made anew)')
     parser.add_argument('--keep', action='store_true', help='keep the work folder')
     args = parser.parse_args()
     steps = readme_steps(osp.join(REPO, 'README.md'))  # a bad README fails before the build
@@ -111,7 +112,8 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     clone, venv, mine = (osp.join(work, n) for n in ('ous-mm', 'venv', 'mine'))
     log = osp.join(work, 'stranger_env.log')
-    for path in (clone, mine):
+    # always a new environment: one left by an earlier run holds its ous-mm and .pth
+    for path in (clone, venv, mine):
         shutil.rmtree(path, ignore_errors=True)
     os.makedirs(mine)
     times = {}
