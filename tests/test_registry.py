@@ -18,6 +18,7 @@ def test_a_child_of_every_mmaction_registry_with_the_scope_ous_mm():
         assert child.scope == 'ous_mm' and child.parent is parent, name
         assert parent.children['ous_mm'] is child, name
         assert child.name == parent.name, name
+        child.import_from_location()  # each location is a module of ous-mm
     assert registry.FACE_DETECTORS.scope == 'ous_mm' and registry.FACE_DETECTORS.parent is None
 
 
