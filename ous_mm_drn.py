@@ -1,27 +1,35 @@
 """A stand-in for ``mmaction.models.localizers.drn``, which mmaction2 1.2.0 on PyPI lacks.
 
-The folder ``mmaction/models/localizers/drn/`` has no ``__init__.py`` upstream, so the wheel
-and the sdist leave it out and ``import mmaction.models`` fails with ``No module named
-'mmaction.models.localizers.drn'``. :func:`install` appends a finder to ``sys.meta_path``
-that answers for that package (and its ``drn`` module) only, and only after every other
-finder found nothing: an mmaction2 that has the real folder (e.g. installed from git) is
-untouched. Building ``DRN`` from the registry then raises an error that says why.
+The folder ``mmaction/models/localizers/drn/`` has no ``__init__.py`` upstream, so setuptools'
+package discovery skips it (and everything below it) and ``import mmaction.models`` fails with
+``No module named 'mmaction.models.localizers.drn'`` (open-mmlab/mmaction2#2714).
+:func:`install` appends a finder to ``sys.meta_path`` that answers for that package (and its
+``drn`` module) only, and only after every other finder found nothing: an mmaction2 that has
+the real folder is untouched. Building ``DRN`` from the registry then raises an error that says
+why.
 
-Run at interpreter start-up by ``ous_mm_drn.pth`` (written into the environment's
-site-packages by ``tools/install.sh``), so stock MMAction2 tools, ``mim run`` and a plain
-``import mmaction.models`` work; :mod:`ous_mm.compat` installs it too, for environments
-without that file. Nothing heavier than ``importlib.machinery`` is imported until the
-stand-in is used.
+``import ous_mm`` installs it for its own process (:mod:`ous_mm.compat`). For every process of an
+environment (MMAction2's scripts that import ``mmaction.models`` before a config's
+``custom_imports``, ``python -c "import mmaction.models"``), ``python -m ous_mm_drn enable``
+writes ``ous_mm_drn.pth`` into the environment's site-packages, which runs :func:`install` at
+interpreter start-up (``tools/install.sh`` does this for the project's environment);
+``python -m ous_mm_drn disable`` removes it. Nothing heavier than ``importlib.machinery`` is
+imported at start-up until the stand-in is used.
 """
 # annotations are not evaluated: `typing` would cost every start-up milliseconds
 from __future__ import annotations
 import importlib.machinery
+import os
 import sys
 import types
 from collections.abc import Sequence
 
 PACKAGE = 'mmaction.models.localizers.drn'
 MODULE = PACKAGE + '.drn'
+PTH_NAME = 'ous_mm_drn.pth'
+# the start-up line: does nothing once ous-mm (this module) is uninstalled
+PTH_LINE = ("import importlib.util; importlib.util.find_spec('ous_mm_drn') "
+            "and __import__('ous_mm_drn').install()\n")
 
 
 class DRN:
@@ -72,3 +80,36 @@ def install() -> bool:
         return False
     sys.meta_path.append(DRNStandInFinder())
     return True
+
+
+def pth_path() -> str:
+    """``ous_mm_drn.pth`` in this interpreter's site-packages (where ``enable`` writes it)."""
+    import sysconfig
+    return os.path.join(sysconfig.get_paths()['purelib'], PTH_NAME)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ous_mm_drn enable|disable``: write or remove ``ous_mm_drn.pth``."""
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog='python -m ous_mm_drn',
+        description='Install the drn stand-in for every process of this environment '
+        '(enable) or remove it (disable).')
+    parser.add_argument('action', choices=['enable', 'disable'])
+    args = parser.parse_args(argv)
+    path = pth_path()
+    if args.action == 'enable':
+        # all or nothing: Python reads every .pth file at start-up
+        from ous_mm.fileio import AtomicLocalBackend
+        AtomicLocalBackend().put_text(PTH_LINE, path)
+        print(f'wrote {path}: `import mmaction.models` works in every process of '
+              f'{sys.prefix}')
+    elif os.path.exists(path):
+        os.remove(path)
+        print(f'removed {path}')
+    else:
+        print(f'{path} does not exist: nothing to remove')
+
+
+if __name__ == '__main__':
+    main()

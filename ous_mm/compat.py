@@ -9,7 +9,7 @@ from typing import Callable, List, Tuple, Union
 
 import torch
 
-import ous_mm_drn  # the drn stand-in, also run at start-up (tools/install.sh)
+import ous_mm_drn  # the drn stand-in; at start-up too where `python -m ous_mm_drn enable` ran
 
 _applied = False
 
@@ -28,8 +28,9 @@ def patch_missing_drn() -> bool:
     mmaction2 1.2.0 from PyPI lacks it (it has no ``__init__.py`` upstream, so
     packaging dropped it) and ``import mmaction.models`` fails. The stand-in
     (:mod:`ous_mm_drn`) is the one that ``ous_mm_drn.pth`` installs at start-up
-    in the project's environment; this covers environments without that file.
-    Only the absent folder is replaced: any other import error still raises.
+    where ``python -m ous_mm_drn enable`` wrote it (``tools/install.sh`` does);
+    this covers this process everywhere else. Only the absent folder is
+    replaced: any other import error still raises.
 
     Returns:
         bool: Whether this call installed it.

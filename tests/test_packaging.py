@@ -1,6 +1,9 @@
-"""ous-mm installs and is found like an OpenMMLab project: mim, `ous_mm::` configs, a wheel."""
+"""ous-mm installs and is found like an OpenMMLab project: mim, `ous_mm::` configs, a wheel;
+the environment's OpenCV; the README section that the stranger test runs."""
 import glob
+import importlib.metadata
 import os.path as osp
+import runpy
 import subprocess
 import sys
 import sysconfig
@@ -54,7 +57,7 @@ def wheel_env(tmp_path_factory) -> dict:
     # editable ous-mm, are not read there)
     with open(osp.join(site, 'stack.pth'), 'w') as f:
         f.write(sysconfig.get_paths()['purelib'] + '\n')
-    run([python, '-m', 'pip', 'install', '--no-deps', '--no-index', '-q', wheel[0]])
+    run([python, '-I', '-m', 'pip', 'install', '--no-deps', '--no-index', '-q', wheel[0]])
     return dict(python=python, site=site, tmp=str(tmp))
 
 
@@ -63,13 +66,84 @@ def test_the_wheel_imports_and_its_configs_are_reachable_as_ous_mm(wheel_env):
     with open(cfg, 'w') as f:  # a stranger's config inheriting a shipped one
         f.write("_base_ = ['ous_mm::ous/ous_vit-tiny-random_1xb16-20e_demo.py']\n"
                 "train_cfg = dict(max_epochs=3)\n")
-    code = ('import ous_mm; from mmengine.config import Config; '
-            f'cfg = Config.fromfile({cfg!r}); '
-            'print(ous_mm.__file__, ous_mm.__version__, cfg.model.type, cfg.train_cfg.max_epochs)')
-    out = run([wheel_env['python'], '-c', code], cwd=wheel_env['tmp']).stdout.split()
-    assert out[0].startswith(wheel_env['site'])  # the wheel's copy, not the repository's
-    assert out[1:] == ['0.1.0', 'OUSRecognizer', '3']
+    # the Runner builds what the config inherited in the scope `ous_mm` (`_scope_`): the model,
+    # hooks, visualizer and optimizer are found through ous-mm's registries
+    code = ('import ous_mm\n'
+            'from mmengine.config import Config\n'
+            'from mmengine.runner import Runner\n'
+            f'cfg = Config.fromfile({cfg!r}); cfg.work_dir = {wheel_env["tmp"]!r} + "/work"\n'
+            'runner = Runner.from_cfg(cfg)\n'
+            'runner.optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)\n'
+            "print('RESULT', ous_mm.__file__, ous_mm.__version__, cfg.model._scope_,\n"
+            '      type(runner.model).__name__, type(runner.optim_wrapper.optimizer).__name__,\n'
+            '      cfg.train_cfg.max_epochs)')
+    # -I: nothing from PYTHONPATH (e.g. a checkout) or the working directory
+    proc = run([wheel_env['python'], '-I', '-c', code], cwd=wheel_env['tmp'])
+    out = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith('RESULT')]
+    assert len(out) == 1, proc.stdout
+    assert out[0][0].startswith(wheel_env['site'])  # the wheel's copy, not the repository's
+    assert out[0][1:] == ['0.1.0', 'ous_mm', 'OUSRecognizer', 'Adam', '3']
+    assert 'Failed to search registry' not in proc.stdout + proc.stderr
     # and mim finds its model index there
     proc = mim(wheel_env['python'], 'search', 'ous_mm', '--field', 'config',
                cwd=wheel_env['tmp'])
     assert 'configs/ous/ous_vit-l14_4xb4-60e_ferv39k.py' in proc.stdout
+
+
+def test_the_wheel_leaves_mmaction_models_alone_until_ous_mm_drn_is_enabled(wheel_env):
+    """mmaction2 1.2.0's wheel lacks the drn folder; `python -m ous_mm_drn enable` is opt-in."""
+    python, site = wheel_env['python'], wheel_env['site']
+    check = ('import sys, mmaction.models; '
+             "print(type(sys.modules['mmaction.models.localizers.drn'].__spec__.loader).__module__,"
+             " 'ous_mm' in sys.modules)")
+    proc = run([python, '-I', '-c', check], cwd=wheel_env['tmp'], check=False)
+    assert proc.returncode != 0
+    assert "No module named 'mmaction.models.localizers.drn'" in proc.stderr
+    assert not osp.exists(osp.join(site, 'ous_mm_drn.pth'))
+    try:
+        run([python, '-I', '-m', 'ous_mm_drn', 'enable'], cwd=wheel_env['tmp'])
+        with open(osp.join(site, 'ous_mm_drn.pth')) as f:
+            assert 'ous_mm_drn' in f.read()
+        assert glob.glob(osp.join(site, '*.tmp*')) == []
+        out = run([python, '-I', '-c', check], cwd=wheel_env['tmp']).stdout.split()
+        assert out == ['ous_mm_drn', 'False']  # the stand-in, without importing ous_mm
+    finally:
+        run([python, '-I', '-m', 'ous_mm_drn', 'disable'], cwd=wheel_env['tmp'])
+    assert not osp.exists(osp.join(site, 'ous_mm_drn.pth'))
+    assert run([python, '-I', '-c', check], cwd=wheel_env['tmp'], check=False).returncode != 0
+
+
+def test_one_opencv_with_the_haar_cascades():
+    """mmcv/mmengine pull opencv-python, mmaction2 opencv-contrib-python: one cv2/ folder.
+
+    At one 4.x version (requirements/constraints.txt) either install order leaves a cv2 with
+    CascadeClassifier and the cascades; opencv-python 5.0 has neither.
+    """
+    import cv2
+    versions = {d: importlib.metadata.version(d)
+                for d in ('opencv-python', 'opencv-contrib-python')}
+    assert len(set(versions.values())) == 1, versions
+    assert versions['opencv-python'].startswith(f'{cv2.__version__}.'), (versions, cv2.__file__)
+    assert hasattr(cv2, 'CascadeClassifier'), f'{cv2.__file__} has no CascadeClassifier'
+    cascade = osp.join(cv2.data.haarcascades, 'haarcascade_frontalface_default.xml')
+    assert osp.isfile(cascade), f'{cascade} is missing'
+    assert not cv2.CascadeClassifier(cascade).empty()
+
+
+def test_the_stranger_test_runs_every_block_of_the_readme_section(tmp_path):
+    """tools/ci/stranger_env.py reads its commands from the README, so they are the same."""
+    script = runpy.run_path(osp.join(REPO, 'tools', 'ci', 'stranger_env.py'))
+    steps = script['readme_steps'](osp.join(REPO, 'README.md'))
+    files = {name for kind, name, _ in steps if kind == 'file'}
+    commands = '\n'.join(text for kind, _, text in steps if kind == 'bash')
+    assert {'my_ous_scoped.py', 'train_mine.py'} <= files
+    for way in ('pip wheel --no-deps', 'mim train mmaction my_ous.py',
+                'mim test mmaction my_ous.py', 'mim train ous_mm my_ous_scoped.py',
+                'mim test ous_mm my_ous_scoped.py', 'python train_mine.py',
+                'python -m ous_mm_drn enable', 'python -c "import mmaction.models"'):
+        assert way in commands, way
+    # a block it could not run is refused, naming the README line
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'# x\n\n## {script["SECTION"]}\n\ntext\n\n```python\nx = 1\n```\n')
+    with pytest.raises(ValueError, match=r'README.md:7: .*\'python\''):
+        script['readme_steps'](str(readme))

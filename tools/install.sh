@@ -5,6 +5,9 @@
 # checks the imports and returns in seconds. The mmcv wheel built from source (about 10 min on
 # 2 cores) lands in pip's wheel cache, so a rebuilt venv on the same machine reuses it.
 # The exact versions: requirements/constraints.txt; the reasons for each step: docs/stack.md.
+#
+# `--stack-only`: the tested OpenMMLab stack (torch, mmcv with ops, mmengine, mmdet, mmaction2)
+# and nothing of ous-mm: a stranger's MMAction2 environment (tools/ci/stranger_env.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +15,12 @@ VENV="${OUS_VENV:-$ROOT/.venv}"
 PYTHON_BIN="${PYTHON:-python3}"
 TORCH_SPEC="${TORCH_SPEC:-torch torchvision}"  # versions: the constraints file
 STEP="start"
+STACK_ONLY=0
+case "${1:-}" in
+    "") ;;
+    --stack-only) STACK_ONLY=1 ;;
+    *) echo "usage: bash tools/install.sh [--stack-only]" >&2; exit 2 ;;
+esac
 
 fail() {
     echo "[install] FAILED at step: $STEP (exit code $1)." >&2
@@ -25,7 +34,7 @@ CONSTRAINTS="$ROOT/requirements/constraints.txt"
 stamp="$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" "$CONSTRAINTS" | sha256sum | cut -d' ' -f1) $TORCH_SPEC"
 
 step "check the existing environment"
-if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] \
+if [ "$STACK_ONLY" = 0 ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] \
     && "$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord" 2>/dev/null; then
     echo "[install] $VENV is up to date."
     exit 0
@@ -48,18 +57,32 @@ if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2
 fi
 "$VENV/bin/python" -c "import mmcv.ops"
 
+# cv2 must have CascadeClassifier and the Haar cascades (the offline face detector); both OpenCV
+# distributions write cv2/ (requirements/constraints.txt)
+CHECK_CV2="import cv2, os.path as osp; assert hasattr(cv2, 'CascadeClassifier') and osp.isfile(osp.join(cv2.data.haarcascades, 'haarcascade_frontalface_default.xml')), cv2.__file__ + ' has no CascadeClassifier or Haar cascades: reinstall opencv-python and opencv-contrib-python at the versions of requirements/constraints.txt'"
+
+if [ "$STACK_ONLY" = 1 ]; then
+    step "install mmengine, mmdet and mmaction2 (the stack without ous-mm)"
+    "${PIP[@]}" install -q "${PIN[@]}" mmengine mmdet mmaction2 importlib_metadata
+    step "check the imports"
+    # not mmaction.models: mmaction2 1.2.0 from PyPI cannot import it on its own (docs/stack.md)
+    "$VENV/bin/python" -c "import mmaction, mmcv.ops, mmdet.apis; $CHECK_CV2; print('[install] imports ok')"
+    echo "[install] done (the stack only): $VENV"
+    exit 0
+fi
+
 step "install ous-mm (editable) with mmengine, mmdet, mmaction2, open_clip, decord and the test tools"
 "${PIP[@]}" install -q --no-build-isolation "${PIN[@]}" -e "$ROOT[test]"
 
 step "install the drn stand-in for every process of the environment"
 # mmaction2 1.2.0 from PyPI lacks mmaction/models/localizers/drn/, so `import mmaction.models`
-# fails before any config could `import ous_mm` (stock tools, `mim run`). A start-up file in
-# site-packages (outside mmaction2, so a reinstall of it keeps the fix) installs ous_mm_drn's
-# import hook, which answers for that folder only when it is missing; the line does nothing
-# once ous-mm is uninstalled.
+# fails in processes that never import ous_mm (MMAction2's scripts that import it first,
+# `mim run`). `python -m ous_mm_drn enable` writes a start-up file into site-packages (outside
+# mmaction2, so a reinstall of it keeps the fix) that installs ous_mm_drn's import hook, which
+# answers for that folder only when it is missing; the line does nothing once ous-mm is
+# uninstalled.
+"$VENV/bin/python" -m ous_mm_drn enable
 SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
-echo "import importlib.util; importlib.util.find_spec('ous_mm_drn') and __import__('ous_mm_drn').install()" \
-    > "$SITE/ous_mm_drn.pth"
 
 step "link the package where mim and MMEngine look for installed packages"
 # `mim train/search/run ous_mm ...` and `_base_ = 'ous_mm::...'` find a package as
@@ -69,6 +92,6 @@ ln -sfnT "$ROOT/ous_mm" "$SITE/ous_mm"  # -T: never a link inside a real folder
 
 step "check the imports"
 # mmaction.models first: it must import without ous_mm
-"$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord; print('[install] imports ok')"
+"$VENV/bin/python" -c "import mmaction.models, ous_mm, mmcv.ops, mmdet.apis, open_clip, decord; $CHECK_CV2; print('[install] imports ok')"
 echo "$stamp" > "$stamp_file"
 echo "[install] done: $VENV"
