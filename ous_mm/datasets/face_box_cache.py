@@ -225,15 +225,15 @@ def read_faces(cache_root: str,
     if data.get('num_frames', len(boxes)) != len(boxes):
         raise _box_error(path, f'"num_frames" is {data["num_frames"]} but it holds '
                          f'{len(boxes)} boxes')
-    if not isinstance(points, list) or len(points) != len(boxes):
-        raise _box_error(path, f'"landmarks" must be a list of {len(boxes)} entries (one per '
-                         'box)')
     if num_frames is not None and len(boxes) != num_frames:
         raise _box_error(path, f'{len(boxes)} entries for a video of {num_frames} frames')
     if frame_size is not None and 'frame_size' in data and \
             list(data['frame_size']) != [int(v) for v in frame_size]:
         raise _box_error(path, f'made on frames of {data["frame_size"]} (H, W), the video '
                          f'has {list(frame_size)}')
+    if not isinstance(points, list) or len(points) != len(boxes):
+        raise _box_error(path, f'"landmarks" must be a list of {len(boxes)} entries (one per '
+                         'box)')
     out = np.full((len(boxes), FACE_COLUMNS), np.nan, dtype=np.float32)
     invalid = 0
     size = frame_size if frame_size is not None else data.get('frame_size')

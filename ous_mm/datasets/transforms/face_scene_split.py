@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from ..face_alignment import ARCFACE_TEMPLATE, align_face
 
 CROP_STYLES = ('box', 'aligned')
+_warned_no_face = set()  # videos already warned about in this process
 
 
 @TRANSFORMS.register_module()
@@ -42,9 +43,9 @@ class FaceSceneSplit(BaseTransform):
     ``no_face='center'`` crops the centre square of side ``center_fraction x
     min(H, W)``, sets ``face_fallback`` and clears ``face_found`` (the
     ``FaceFallbackLoggerHook`` logs the counts per epoch; a video whose faces
-    were searched online, i.e. a new video, also logs a warning: a
-    prediction on it is not one about a face); ``no_face='error'`` raises an
-    error naming the video.
+    were searched online, i.e. a new video, also logs a warning, once per
+    video and process: a prediction on it is not one about a face);
+    ``no_face='error'`` raises an error naming the video.
 
     With ``face_imgs`` already in the results (``LoadReleasedFaceCrops``:
     the release's own face crops), those faces are kept, only the scene
@@ -182,7 +183,8 @@ class FaceSceneSplit(BaseTransform):
         if fallback:
             if self.no_face == 'error':
                 raise ValueError(f'no face found in any frame of {source}')
-            if results.get('face_detected_online'):
+            if results.get('face_detected_online') and source not in _warned_no_face:
+                _warned_no_face.add(source)
                 print_log(f'no face found in the {len(frames)} sampled frames of {source}: the '
                           'face stream is a centre crop, so the prediction is not about a face '
                           '(face_found=False)', logger='current', level=logging.WARNING)
