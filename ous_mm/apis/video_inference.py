@@ -1,6 +1,7 @@
 """Recognition over a video of any length, window by window, in bounded memory."""
 from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
+import cv2
 import decord
 import numpy as np
 import torch
@@ -53,22 +54,20 @@ class UnreadableFramesError(IOError):
 class VideoFrames:
     """The frames of one video as decord decodes them (as in training), robust to a damaged tail.
 
-    decord decodes ahead on a thread of its own: an error it meets there (a
-    damaged frame further on) can surface in any later call, and the reader
-    is unusable after an error. So after a failed read every frame asked for
-    is decoded again, alone, by fresh readers (``attempts`` each) before it
-    is declared undecodable; the frames before it are handed over with the
-    error (``UnreadableFramesError``).
+    decord decodes on a thread of its own, fed ahead of what was asked by as
+    far as the machine's load lets it run: an error in a damaged frame further
+    on can surface in a read of good frames, and the reader is unusable
+    afterwards. So a failed read is done again by OpenCV, which decodes in
+    order, synchronously: it delivers the good frames and stops at the first
+    damaged one (``UnreadableFramesError``, with the frames before it). Only
+    such reads use OpenCV; a video decord reads whole never does.
 
     Args:
         video (str): The video file.
-        attempts (int): Fresh readers tried on a frame before it counts as
-            undecodable. Defaults to 3.
     """
 
-    def __init__(self, video: str, attempts: int = 3) -> None:
+    def __init__(self, video: str) -> None:
         self.video = video
-        self.attempts = attempts
         self.reader = self._open()
         self.num_frames = len(self.reader)
         self.fps = self.reader.get_avg_fps() or 25.0
@@ -94,20 +93,28 @@ class VideoFrames:
             self.reader.seek(0)  # else decord decodes ahead into memory (dmlc/decord#197, #208)
             return frames
         except decord.DECORDError:
-            pass
-        readable = []
-        for i in inds:
-            for _ in range(self.attempts):
-                self.reader = self._open()
-                try:
-                    readable.append(self.reader.get_batch([i]).asnumpy()[0])
-                    break
-                except decord.DECORDError:
-                    continue
-            else:
-                raise UnreadableFramesError(self.video, i, self.num_frames, np.asarray(readable))
-        self.reader = self._open()
-        return np.asarray(readable)  # each frame decoded alone: the failure was decord's glitch
+            self.reader = self._open()
+        return self._read_in_order(inds)
+
+    def _read_in_order(self, inds: List[int]) -> np.ndarray:
+        """Frames ``inds`` decoded in order by OpenCV, up to the first that fails."""
+        capture = cv2.VideoCapture(self.video)
+        got = {}
+        try:
+            pos, last = min(inds), max(inds)
+            capture.set(cv2.CAP_PROP_POS_FRAMES, pos)
+            while pos <= last:
+                ok, frame = capture.read()
+                if not ok:
+                    readable = [got[i] for i in inds if i < pos]
+                    raise UnreadableFramesError(self.video, pos, self.num_frames,
+                                                np.asarray(readable))
+                if pos in inds:
+                    got[pos] = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                pos += 1
+        finally:
+            capture.release()
+        return np.stack([got[i] for i in inds])
 
     def iter_range(self, start: int, stop: int, chunk: int = 32) -> Iterator[np.ndarray]:
         """Frames ``start`` to ``stop - 1`` (RGB) in chunks of ``chunk``; after the last
