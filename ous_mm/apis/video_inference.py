@@ -71,8 +71,7 @@ class VideoFrames:
         self.reader = self._open()
         self.num_frames = len(self.reader)
         self.fps = self.reader.get_avg_fps() or 25.0
-        self.frame_size = self.reader[0].shape[:2]
-        self.reader.seek(0)
+        self.frame_size = self.read([0])[0].shape[:2]
 
     def _open(self) -> decord.VideoReader:
         try:
