@@ -5,7 +5,7 @@ people whenever another face is momentarily larger; instead the faces of
 consecutive frames are linked by continuity of position and size, and the
 clip's subject is the track with the most evidence (score x size summed over
 its frames: present longest and largest). Its boxes and landmarks are then
-smoothed over time, which removes the detector's frame-to-frame jitter.
+smoothed over time, which evens out the detector's frame-to-frame jitter.
 """
 from typing import Dict, List, Sequence, Tuple
 
@@ -82,8 +82,8 @@ def smooth_track(rows: np.ndarray, sigma: float) -> np.ndarray:
 
     ``rows`` has one row per frame of the video (NaN rows: no face there).
     Each frame with a face gets the weighted mean of the track's faces within
-    ``3 sigma`` frames (weights ``exp(-dt^2 / 2 sigma^2)``): a still face stops
-    jittering and a moving one is not delayed (the kernel is centred). Frames
+    ``3 sigma`` frames (weights ``exp(-dt^2 / 2 sigma^2)``): frame-to-frame
+    jitter is evened out and a moving face is not delayed (the kernel is centred). Frames
     without a face stay without one (borrowing is ``FaceSceneSplit``'s, and
     counted there); scores are kept; NaN landmarks (a detector without them)
     stay NaN. Faces found only on frames further apart than ``3 sigma`` (the
