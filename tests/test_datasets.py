@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 import ous_mm  # noqa: F401
 from ous_mm.datasets import (DFEWDataset, FaceSceneSplit, FERV39kDataset, LoadFaceBoxes,
                              stratified_holdout)
-from ous_mm.datasets.face_box_cache import read_boxes, video_key, write_boxes
+from ous_mm.datasets.face_box_cache import read_faces, video_key, write_boxes
 
 init_default_scope('mmaction')
 
@@ -106,16 +106,16 @@ def test_stratified_holdout_keeps_rare_classes():
 def test_box_cache_round_trip_and_missing(tmp_path):
     boxes = [[1, 2, 30, 40, 0.9], None, [5, 6, 7, 8, 0.5]]
     write_boxes(str(tmp_path), 'Crime/Fear/0002', boxes, (64, 80), 'test')
-    got, invalid = read_boxes(str(tmp_path), 'Crime/Fear/0002', 3, (64, 80))
-    assert got.shape == (3, 5) and np.isnan(got[1]).all() and invalid == 0
-    np.testing.assert_allclose(got[[0, 2]], np.array([boxes[0], boxes[2]]), rtol=1e-6)
+    got, invalid = read_faces(str(tmp_path), 'Crime/Fear/0002', 3, (64, 80))[1:3]
+    assert got.shape == (3, 15) and np.isnan(got[1]).all() and invalid == 0
+    np.testing.assert_allclose(got[[0, 2], :5], np.array([boxes[0], boxes[2]]), rtol=1e-6)
     assert not [f for f in os.listdir(tmp_path / 'Crime' / 'Fear') if '.tmp' in f]
     with pytest.raises(FileNotFoundError, match=r"no face boxes for video 'x'.*detect_faces"):
-        read_boxes(str(tmp_path), 'x')
+        read_faces(str(tmp_path), 'x')
     assert video_key('/d/videos/a/b.mp4', '/d/videos') == 'a/b'
     (tmp_path / 'bad.json').write_text('{"boxes": [')
     with pytest.raises(ValueError, match=r'bad.json: not valid JSON.*detect_faces'):
-        read_boxes(str(tmp_path), 'bad')
+        read_faces(str(tmp_path), 'bad')
 
 
 def _frames(n=4, h=80, w=120):

@@ -1,6 +1,7 @@
 """The real path: the paper configs build the paper's model, the releases' layouts feed it,
 and MMAction2's own inference API gives exactly the trained model on any video."""
 import glob
+import logging
 import os
 import os.path as osp
 import pickle
@@ -321,15 +322,113 @@ def test_init_recognizer_and_inference_recognizer_equal_tools_test(trained):
         init_recognizer(cfg, trained['ckpt'], device='cpu')
 
 
-def test_the_readme_inference_snippet_runs(trained, capsys):
+def test_the_readme_inference_snippet_runs(trained, tmp_path, capsys):
     readme = open(osp.join(REPO, 'README.md')).read()
     section = readme[readme.index('### Inference from Python'):]
     code = re.search(r'```python\n(.*?)```', section, re.S).group(1)
-    values = dict(config=DEMO_CONFIG, checkpoint=trained['ckpt'], video=trained['video'],
-                  weights=trained['weights'], device='cpu')
-    for name, value in values.items():  # the snippet's settings, pointed at the test's files
-        code, n = re.subn(rf'^{name} = .*$', f'{name} = {value!r}', code, flags=re.M)
-        assert n == 1, name
-    exec(compile(code, 'README.md', 'exec'), {})
-    out = capsys.readouterr().out
-    assert re.search(r'^(Happy|Sad|Neutral|Angry|Surprise|Disgust|Fear)\s+0\.\d+', out, re.M)
+    rng = np.random.default_rng(0)
+    faceless = write_video(str(tmp_path / 'noise.mp4'),
+                           [rng.integers(0, 40, (96, 128, 3), dtype=np.uint8) for _ in range(20)])
+    cached = str(trained['tmp'] / 'demo' / 'Clip' / 'original' / '00001.mp4')  # faces known
+    for video in (cached, faceless):
+        values = dict(config=DEMO_CONFIG, checkpoint=trained['ckpt'], video=video,
+                      weights=trained['weights'], device='cpu')
+        snippet = code
+        for name, value in values.items():  # the snippet's settings, pointed at test files
+            snippet, n = re.subn(rf'^{name} = .*$', f'{name} = {value!r}', snippet, flags=re.M)
+            assert n == 1, name
+        exec(compile(snippet, 'README.md', 'exec'), {})
+        out = capsys.readouterr().out
+        if video == faceless:  # no face: said so, no emotion printed
+            assert 'no face found: no emotion to report' in out
+            assert not re.search(r'^(Happy|Sad|Neutral|Angry|Surprise|Disgust|Fear)\s', out,
+                                 re.M)
+        else:
+            assert re.search(r'^(Happy|Sad|Neutral|Angry|Surprise|Disgust|Fear)\s+0\.\d+', out,
+                             re.M)
+
+
+def test_a_cached_clip_gets_the_same_faces_and_scores_as_in_tools_test(trained):
+    """inference_recognizer finds the clip's face-box cache file from the video's path."""
+    from mmaction.apis import inference_recognizer, init_recognizer
+    dump = str(trained['tmp'] / 'cached.pkl')
+    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
+         '--work-dir', str(trained['tmp'] / 'test_cached'), *trained['options']])
+    with open(dump, 'rb') as f:
+        dumped = pickle.load(f)  # written by this test's own run
+    assert not any(d['face_detected_online'] for d in dumped)  # all from the cache
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.model.backbone.weights = trained['weights']
+    model = init_recognizer(cfg, trained['ckpt'], device='cpu')
+    for entry in dumped[:3]:
+        result = inference_recognizer(model, entry['filename'])
+        assert not result.face_detected_online and result.face_found
+        assert torch.allclose(result.pred_score, entry['pred_score'], atol=1e-6)
+    # the same video copied out of the dataset is a new video: its faces are detected online
+    copy = str(trained['tmp'] / 'copy' / osp.basename(dumped[0]['filename']))
+    os.makedirs(osp.dirname(copy), exist_ok=True)
+    import shutil
+    shutil.copy(dumped[0]['filename'], copy)
+    assert inference_recognizer(model, copy).face_detected_online
+
+
+def test_inference_recognizer_on_a_faceless_video_flags_it_and_warns(trained, tmp_path):
+    from mmaction.apis import inference_recognizer, init_recognizer
+    from mmengine.logging import MMLogger
+    rng = np.random.default_rng(1)
+    video = write_video(str(tmp_path / 'dark.mp4'),
+                        [rng.integers(0, 30, (96, 128, 3), dtype=np.uint8) for _ in range(12)])
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.model.backbone.weights = trained['weights']
+    model = init_recognizer(cfg, trained['ckpt'], device='cpu')
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        result = inference_recognizer(model, video)
+    finally:
+        logger.removeHandler(handler)
+    assert result.face_found is False and result.face_fallback
+    assert any(f'no face found in the 8 sampled frames of {video}' in r for r in records)
+
+
+def _avi_with_a_damaged_tail(path: str, frames: list, damaged: int) -> str:
+    """An MJPEG AVI whose last `damaged` frames hold no JPEG data: decord counts every frame
+    but cannot decode those (OpenCV stops before them)."""
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'MJPG'), 8, frames[0].shape[1::-1])
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    data = bytearray(open(path, 'rb').read())
+    starts = [m.start() for m in re.finditer(b'\xff\xd8\xff', bytes(data))]
+    assert len(starts) == len(frames)
+    for start in starts[-damaged:]:
+        end = data.index(b'\xff\xd9', start) + 2
+        data[start:end] = bytes(end - start)
+    open(path, 'wb').write(bytes(data))
+    return path
+
+
+def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_path):
+    from ous_mm.testing.demo_dataset import _clip
+    rng = np.random.default_rng(5)
+    frames = [f for label in range(6) for f in _clip(rng, label, 16, 96)[0]]  # 12 s at 8 fps
+    video = _avi_with_a_damaged_tail(str(tmp_path / 'cut.avi'), frames, damaged=6)
+    out = str(tmp_path / 'annotated.mp4')
+    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, trained['ckpt'], '--out', out,
+                *trained['options']])
+    assert '96 frames at 8.0 fps, 11 windows' in proc.stdout
+    warning = re.search(r'WARNING: .*cut.avi: frames from (\d+) of 96 cannot be decoded .*'
+                        r'annotated copy holds frames 0-(\d+) and the summary the (\d+) of 11 '
+                        r'windows', proc.stdout)
+    assert warning, proc.stdout
+    # frames 90-95 are damaged: the window 80-96 cannot be recognised, the frames before
+    # the damage are all in the copy
+    assert warning.groups() == ('90', '89', '10')
+    assert re.search(r'top emotions over the \d+ of 10 windows|no face found in any',
+                     proc.stdout)
+    import decord
+    copy = decord.VideoReader(out)
+    assert len(copy) == 90 and copy[0].shape == (96, 96, 3)

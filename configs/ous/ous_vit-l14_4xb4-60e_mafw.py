@@ -14,7 +14,8 @@ from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, writte
 num_frames = 16  # T = 16 (paper), for the pipelines and the model alike
 image_size = 224  # CLIP ViT-L/14's input
 train_pipeline, test_pipeline = dfer_pipelines(
-    num_frames, image_size, face_source='release', detector={{_base_.face_detector}})
+    num_frames, image_size, face_source='release', detector={{_base_.face_detector}},
+    crop_style={{_base_.face_crop_style}})
 # 11 classes, ous-mm's order; the polarity map of the model config covers all 11. alpha stays
 # 1.0: L_global starts at 1 + ln 3 + ln 11 = 4.5 here (4.1 on DFEW), alpha about a fifth of it.
 model = dict(

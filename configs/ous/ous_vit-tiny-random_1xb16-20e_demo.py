@@ -35,8 +35,11 @@ model = dict(
         prompt_learner=dict(n_ctx=16)),  # CLIP model and weights: the backbone's
     polarity_head=dict(in_channels=64))
 
+# the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's
+# Haar cascade finds most (README, "Faces"); the demo's own clips come with their face boxes
+face_detector = dict(type='OpenCVHaarFaceDetector')
 train_pipeline, test_pipeline = dfer_pipelines(
-    num_frames, image_size, face_source='detector', detector={{_base_.face_detector}})
+    num_frames, image_size, face_source='detector', detector=face_detector)
 # the paper's batch of 16; timeout: a hung worker fails the run (see the dfew dataset config)
 loader = dict(batch_size=16, num_workers=2, persistent_workers=True, timeout=120)
 train_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=train_pipeline))

@@ -2,11 +2,13 @@ from .cross_validation import cross_validate, fold_statistics, run_tool, train_a
 from .dump_results import UnsafeDumpError, dump_predictions, dump_scores, load_dump
 from .loading import (init_model, init_model_and_split, load_config, model_split_parser,
                       split_dataset)
-from .video_inference import WindowResult, inference_video, sliding_windows, uniform_indices
+from .video_inference import (UnreadableFramesError, VideoFrames, WindowResult, inference_video,
+                              sliding_windows, uniform_indices)
 
 __all__ = [
-    'UnsafeDumpError', 'WindowResult', 'cross_validate', 'dump_predictions', 'dump_scores',
-    'fold_statistics', 'inference_video', 'init_model', 'init_model_and_split', 'load_config',
-    'load_dump', 'model_split_parser', 'run_tool',
+    'UnreadableFramesError', 'UnsafeDumpError', 'WindowResult', 'cross_validate',
+    'VideoFrames', 'dump_predictions', 'dump_scores', 'fold_statistics', 'inference_video',
+    'init_model', 'init_model_and_split', 'load_config', 'load_dump', 'model_split_parser',
+    'run_tool',
     'sliding_windows', 'split_dataset', 'train_and_test', 'uniform_indices'
 ]

@@ -13,7 +13,8 @@ FACE_SOURCES = ('release', 'detector')
 def dfer_pipelines(num_frames: int = 16,
                    image_size: int = 224,
                    face_source: str = 'release',
-                   detector: Optional[dict] = None) -> Tuple[List[dict], List[dict]]:
+                   detector: Optional[dict] = None,
+                   crop_style: str = 'box') -> Tuple[List[dict], List[dict]]:
     """The training and the test pipeline, from a whole-scene clip to OUS's two streams.
 
     Args:
@@ -29,6 +30,10 @@ def dfer_pipelines(num_frames: int = 16,
         detector (dict, optional): Face detector config (``FACE_DETECTORS``)
             for videos without crops or cached boxes. ``None``: such a video
             is an error.
+        crop_style (str): How ``FaceSceneSplit`` cuts faces from boxes:
+            ``'box'`` (a square around the box) or ``'aligned'`` (landmarks
+            onto a template, as the DFEW and MAFW releases' crops; needs a
+            detector with landmarks). Defaults to ``'box'``.
 
     Returns:
         tuple[list[dict], list[dict]]: The training pipeline (random offsets
@@ -45,10 +50,11 @@ def dfer_pipelines(num_frames: int = 16,
         dict(type='CheckedDecordDecode'),
         *faces,
         dict(type='LoadFaceBoxes', detector=detector),
-        dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size),
+        dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size,
+             crop_style=crop_style),
         dict(type='StreamsSideBySide'),  # what browse_dataset.py shows (a view, no copy)
         dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
              # clip identifiers travel into --dump files; the face counts into the logs
-             meta_keys=('filename', 'frame_dir', 'sample_idx', 'face_missing', 'face_fallback',
-                        'face_invalid', 'face_detected_online'))
+             meta_keys=('filename', 'frame_dir', 'sample_idx', 'face_found', 'face_missing',
+                        'face_fallback', 'face_invalid', 'face_detected_online'))
     ] for test_mode in (False, True))

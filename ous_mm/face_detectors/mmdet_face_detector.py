@@ -5,11 +5,15 @@ import numpy as np
 from mmengine.registry import DefaultScope
 
 from ..registry import FACE_DETECTORS
+from .base_face_detector import BaseFaceDetector, face_rows
 
 
 @FACE_DETECTORS.register_module()
-class MMDetFaceDetector:
-    """Run an mmdet detector through ``mmdet.apis`` in batches; keep the best face.
+class MMDetFaceDetector(BaseFaceDetector):
+    """Run an mmdet detector through ``mmdet.apis`` in batches; every face above ``score_thr``.
+
+    mmdet's detectors give boxes, not landmarks: their faces are cropped
+    with ``crop_style='box'``.
 
     Args:
         config (str | dict): mmdet config file or dict (with a test pipeline).
@@ -50,8 +54,7 @@ class MMDetFaceDetector:
         self.batch_size = batch_size
         self.name = f'MMDetFaceDetector({checkpoint or "random init"})'
 
-    def __call__(self, frames: Sequence[np.ndarray]) -> List[Optional[np.ndarray]]:
-        """Detect the highest-scoring face in each RGB frame (``[x1, y1, x2, y2, score]``)."""
+    def detect(self, frames: Sequence[np.ndarray]) -> List[np.ndarray]:
         from mmdet.apis import inference_detector
         out = []
         for i in range(0, len(frames), self.batch_size):
@@ -61,10 +64,6 @@ class MMDetFaceDetector:
             for result in results:
                 inst = result.pred_instances
                 keep = (inst.labels == self.label) & (inst.scores >= self.score_thr)
-                if not keep.any():
-                    out.append(None)
-                    continue
-                best = inst.scores[keep].argmax()
-                box = inst.bboxes[keep][best].cpu().numpy()
-                out.append(np.append(box, float(inst.scores[keep][best])).astype(np.float32))
+                out.append(face_rows(inst.bboxes[keep].cpu().numpy(),
+                                     inst.scores[keep].cpu().numpy()))
         return out

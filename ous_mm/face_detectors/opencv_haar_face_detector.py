@@ -1,19 +1,22 @@
 """Offline face detector: OpenCV's Haar cascade (shipped inside opencv-python)."""
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import cv2
 import numpy as np
 
 from ..registry import FACE_DETECTORS
+from .base_face_detector import BaseFaceDetector, face_rows
 
 
 @FACE_DETECTORS.register_module()
-class OpenCVHaarFaceDetector:
+class OpenCVHaarFaceDetector(BaseFaceDetector):
     """The frontal-face Haar cascade of OpenCV: no download, CPU only.
 
-    Weaker than a trained CNN detector on profile or small faces; use
-    ``MMDetFaceDetector`` for real datasets. Keeps the largest face per frame.
+    Frontal faces only, no landmarks (so no aligned crops), and weaker than a
+    trained CNN detector on profile or small faces (README, "Faces"); the
+    offline default is ``MTCNNFaceDetector``. Every face is returned with
+    score 1 (the cascade gives none), largest first.
 
     Args:
         cascade (str): Cascade file name in ``cv2.data.haarcascades`` or a
@@ -38,23 +41,15 @@ class OpenCVHaarFaceDetector:
         self.min_neighbors = min_neighbors
         self.min_size_fraction = min_size_fraction
 
-    def __call__(self, frames: Sequence[np.ndarray]) -> List[Optional[np.ndarray]]:
-        """Detect the largest face in each RGB frame.
-
-        Returns:
-            list: Per frame ``[x1, y1, x2, y2, score]`` (score 1: the cascade
-            gives none) or ``None``.
-        """
+    def detect(self, frames: Sequence[np.ndarray]) -> List[np.ndarray]:
         out = []
         for frame in frames:
             gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
             side = int(self.min_size_fraction * min(gray.shape))
-            faces = self.classifier.detectMultiScale(
+            faces = np.asarray(self.classifier.detectMultiScale(
                 gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
-                minSize=(side, side))
-            if len(faces) == 0:
-                out.append(None)
-                continue
-            x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
-            out.append(np.array([x, y, x + w, y + h, 1.0], np.float32))
+                minSize=(side, side)), np.float32).reshape(-1, 4)
+            faces = faces[np.argsort(-faces[:, 2] * faces[:, 3], kind='stable')]
+            faces[:, 2:] += faces[:, :2]  # x, y, w, h -> x1, y1, x2, y2
+            out.append(face_rows(faces, np.ones(len(faces))))
         return out

@@ -6,11 +6,17 @@ dataset_type = 'DFEWDataset'
 data_root = 'data/DFEW'
 classes = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
 # The face detector for videos without released crops or cached boxes (a new video given to
-# inference_recognizer, tools/demo.py) and the default of tools/detect_faces.py. Offline
-# default; for real work an mmdet face detector, e.g.
-# dict(type='MMDetFaceDetector', config='face_det.py', checkpoint='face_det.pth',
-#      score_thr=0.5, device='cuda', batch_size=32)
-face_detector = dict(type='OpenCVHaarFaceDetector')
+# inference_recognizer, tools/demo.py) and the default of tools/detect_faces.py: MTCNN with its
+# trained weights (inside facenet-pytorch's wheel: offline), boxes and the five landmarks that
+# aligned crops need; on the GPU when there is one. Others: dict(type='OpenCVHaarFaceDetector')
+# (frontal faces, no landmarks: crop style 'box' only), dict(type='YuFaceDetector') (optional
+# package), or an mmdet face detector, dict(type='MMDetFaceDetector', config='face_det.py',
+# checkpoint='face_det.pth', score_thr=0.5, device='cuda', batch_size=32) (boxes only).
+face_detector = dict(type='MTCNNFaceDetector')
+# How faces are cut from detected boxes, to match the crops the model was trained on: DFEW's
+# Clip/clip_224x224 faces were detected and aligned by an affine transform (DFEW README), so
+# 'aligned' (five landmarks onto a template). README, "Faces", says what is known of each release.
+face_crop_style = 'aligned'
 
 split = dict(
     fold=1,  # the official fold; tools/cross_validate.py runs 1-5

@@ -9,6 +9,9 @@ data_root = 'data/MAFW'
 # ous-mm's class order (ous_mm.datasets.DFER_CLASSES), all 11
 classes = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear', 'Contempt',
            'Anxiety', 'Helplessness', 'Disappointment')
+# MAFW's frames_crop_align_224 faces were aligned (68 landmarks from face-alignment, then an
+# OpenCV affine transform: the MAFW paper), so new videos' faces are cut 'aligned' too
+face_crop_style = 'aligned'
 split = dict(
     fold=1,  # the official fold; tools/cross_validate.py runs 1-5
     split_dir='Train & Test Set/single/no_caption',  # set_1 ... set_5, {train,test}.txt

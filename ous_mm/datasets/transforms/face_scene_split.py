@@ -1,30 +1,50 @@
 """Splitting every frame into a face image and a scene image (OUS's two streams)."""
-from typing import Optional, Tuple
+import logging
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
+from mmengine.logging import print_log
+
+from ..face_alignment import ARCFACE_TEMPLATE, align_face
+
+CROP_STYLES = ('box', 'aligned')
+_warned_no_face = set()  # videos already warned about in this process
 
 
 @TRANSFORMS.register_module()
 class FaceSceneSplit(BaseTransform):
-    """Frames + per-frame face boxes -> a face clip and a scene clip.
+    """Frames + the clip's face track -> a face clip and a scene clip.
 
-    Face image: a square crop centred on the face box, ``margin`` times the
-    box's longer side (padded with black where it leaves the frame), resized
-    to ``face_size``. Scene image: by default the WHOLE frame resized to
+    Face image, by ``crop_style``:
+
+    - ``'box'``: a square crop centred on the face box, ``margin`` times the
+      box's longer side (padded with black where it leaves the frame), resized
+      to ``face_size``;
+    - ``'aligned'``: the similarity transform that puts the face's five
+      landmarks on ``template`` (ArcFace's 5-point template by default), like
+      the releases' aligned crops (DFEW ``clip_224x224``, MAFW
+      ``frames_crop_align_224``; README, "Faces"). It needs a detector with
+      landmarks (``MTCNNFaceDetector``); boxes without them (Haar, mmdet, a
+      face-box file of format 1) are an error naming their source and the fix.
+
+    Scene image: by default the WHOLE frame resized to
     ``scene_size`` (a square, as the CLIP encoder takes): the scene stream has
     to carry what annotators saw around the face (body, objects, place,
     light), and the original OUS code likewise encodes the whole frame.
     ``scene_mode='mask_face'`` blacks out the face box in the scene image, for
     experiments where the scene stream must not see the face.
 
-    Missing faces: a frame without its own box takes the box of the nearest
-    frame of the same video that has one (``face_missing`` counts them). When
-    the whole video has no face, ``no_face='center'`` crops the centre square
-    of side ``center_fraction x min(H, W)`` and sets ``face_fallback`` (the
-    ``FaceFallbackLoggerHook`` logs both counts per epoch);
+    Missing faces: a frame without its own face takes the face (box and
+    landmarks) of the nearest frame of the same video that has one
+    (``face_missing`` counts them). When the whole video has no face,
+    ``no_face='center'`` crops the centre square of side ``center_fraction x
+    min(H, W)``, sets ``face_fallback`` and clears ``face_found`` (the
+    ``FaceFallbackLoggerHook`` logs the counts per epoch; a video whose faces
+    were searched online, i.e. a new video, also logs a warning, once per
+    video and process: a prediction on it is not one about a face);
     ``no_face='error'`` raises an error naming the video.
 
     With ``face_imgs`` already in the results (``LoadReleasedFaceCrops``:
@@ -32,15 +52,22 @@ class FaceSceneSplit(BaseTransform):
     images are made, and nothing counts as missing.
 
     Required keys: ``imgs`` (RGB frames), ``frame_inds``; optional
-    ``start_index`` and ``face_boxes`` (from ``LoadFaceBoxes``, one row per
-    frame of the video; absent means no face anywhere).
+    ``start_index``, ``face_boxes`` and ``face_landmarks`` (from
+    ``LoadFaceBoxes``, one row per frame of the video; absent means no face
+    anywhere), ``face_source``.
     Added keys: ``face_imgs`` and ``scene_imgs`` (``T x 3 x size x size``
-    uint8), ``face_missing`` (int), ``face_fallback`` (bool). ``imgs`` is removed.
+    uint8), ``face_missing`` (int), ``face_fallback`` (bool), ``face_found``
+    (bool), ``face_boxes_used`` (``T x 4``: the box each crop used).
+    ``imgs`` is removed.
 
     Args:
         face_size (int): Side of the face images. Defaults to 224.
         scene_size (int): Side of the scene images. Defaults to 224.
-        margin (float): Crop side over the box's longer side. Defaults to 1.25.
+        crop_style (str): ``'box'`` or ``'aligned'``. Defaults to ``'box'``.
+        margin (float): ``'box'``: crop side over the box's longer side.
+            Defaults to 1.25.
+        template (Sequence): ``'aligned'``: the five landmark positions as
+            fractions of the crop side. Defaults to ArcFace's template.
         scene_mode (str): ``'full'`` or ``'mask_face'``. Defaults to ``'full'``.
         no_face (str): ``'center'`` or ``'error'``. Defaults to ``'center'``.
         center_fraction (float): Side of the fallback crop over ``min(H, W)``.
@@ -50,29 +77,37 @@ class FaceSceneSplit(BaseTransform):
     def __init__(self,
                  face_size: int = 224,
                  scene_size: int = 224,
+                 crop_style: str = 'box',
                  margin: float = 1.25,
+                 template: Sequence[Sequence[float]] = ARCFACE_TEMPLATE,
                  scene_mode: str = 'full',
                  no_face: str = 'center',
                  center_fraction: float = 0.5) -> None:
+        if crop_style not in CROP_STYLES:
+            raise ValueError(f'crop_style must be one of {CROP_STYLES}, got {crop_style!r}')
+        if np.asarray(template).shape != (5, 2):
+            raise ValueError(f'template must be 5 (x, y) points, got {template!r}')
         if scene_mode not in ('full', 'mask_face'):
             raise ValueError(f"scene_mode must be 'full' or 'mask_face', got {scene_mode!r}")
         if no_face not in ('center', 'error'):
             raise ValueError(f"no_face must be 'center' or 'error', got {no_face!r}")
         self.face_size = face_size
         self.scene_size = scene_size
+        self.crop_style = crop_style
         self.margin = margin
+        self.template = tuple(tuple(float(v) for v in p) for p in template)
         self.scene_mode = scene_mode
         self.no_face = no_face
         self.center_fraction = center_fraction
 
     @staticmethod
-    def nearest_boxes(boxes: Optional[np.ndarray],
+    def nearest_faces(boxes: Optional[np.ndarray],
                       frame_inds: np.ndarray) -> Tuple[Optional[np.ndarray], int]:
-        """Boxes of the sampled frames, borrowing the nearest found box where missing.
+        """For each sampled frame, the frame whose face it uses: its own, else the nearest found.
 
         Returns:
-            tuple: ``len(frame_inds) x 4`` boxes (``None`` when the video has
-            no face at all) and the number of sampled frames that borrowed one.
+            tuple: ``len(frame_inds)`` frame indices (``None`` when the video
+            has no face at all) and the number of sampled frames that borrowed.
         """
         if boxes is None:
             return None, len(frame_inds)
@@ -80,7 +115,7 @@ class FaceSceneSplit(BaseTransform):
         if len(found) == 0:
             return None, len(frame_inds)
         nearest = found[np.abs(found[None, :] - frame_inds[:, None]).argmin(axis=1)]
-        return boxes[nearest, :4], int((nearest != frame_inds).sum())
+        return nearest, int((nearest != frame_inds).sum())
 
     def center_box(self, size: Tuple[int, int]) -> list:
         h, w = size
@@ -97,6 +132,20 @@ class FaceSceneSplit(BaseTransform):
                            [0, scale, self.face_size / 2 - scale * cy]], dtype=np.float32)
         return cv2.warpAffine(frame, matrix, (self.face_size, self.face_size),
                               flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+
+    @staticmethod
+    def landmarks(results: dict, nearest: np.ndarray, source: str) -> np.ndarray:
+        """The five landmarks of each sampled frame's face; an error where there are none."""
+        points = results.get('face_landmarks')
+        points = None if points is None else points[nearest]
+        if points is None or not np.isfinite(points).all():
+            where = results.get('face_source', 'its face boxes')
+            raise ValueError(
+                f'no face landmarks for {source} ({where}): crop_style=\'aligned\' needs a '
+                'detector that gives them (MTCNNFaceDetector). Rebuild the face-box cache '
+                'with one (delete the file, then `python tools/detect_faces.py CONFIG`) or '
+                'use crop_style=\'box\'.')
+        return points
 
     def scene_image(self, frame: np.ndarray, box: Optional[np.ndarray]) -> np.ndarray:
         if self.scene_mode == 'mask_face' and box is not None:
@@ -127,25 +176,39 @@ class FaceSceneSplit(BaseTransform):
             raise ValueError(f'{len(frames)} frames but {len(frame_inds)} frame indices '
                              f'for {results.get("filename")}')
         released = 'face_imgs' in results  # the release's own crops: only the scene is made
-        boxes, missing = self.nearest_boxes(results.get('face_boxes'), frame_inds)
-        fallback = boxes is None and not released
+        source = results.get('filename') or results.get('frame_dir')
+        nearest, missing = self.nearest_faces(results.get('face_boxes'), frame_inds)
+        fallback = nearest is None and not released
+        boxes = None if nearest is None else results['face_boxes'][nearest, :4]
         if fallback:
             if self.no_face == 'error':
-                raise ValueError(f'no face found in any frame of {results.get("filename")}')
+                raise ValueError(f'no face found in any frame of {source}')
+            if results.get('face_detected_online') and source not in _warned_no_face:
+                _warned_no_face.add(source)
+                print_log(f'no face found in the {len(frames)} sampled frames of {source}: the '
+                          'face stream is a centre crop, so the prediction is not about a face '
+                          '(face_found=False)', logger='current', level=logging.WARNING)
             boxes = np.array([self.center_box(f.shape[:2]) for f in frames])
         if not released:
-            face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
+            if self.crop_style == 'aligned' and not fallback:
+                face = np.stack([
+                    align_face(f, p, self.face_size, self.template)
+                    for f, p in zip(frames, self.landmarks(results, nearest, source))])
+            else:
+                face = np.stack([self.crop_face(f, b) for f, b in zip(frames, boxes)])
             results['face_imgs'] = np.ascontiguousarray(face.transpose(0, 3, 1, 2))
         mask_boxes = [None] * len(frames) if boxes is None or fallback else boxes
         scene = np.stack([self.scene_image(f, b) for f, b in zip(frames, mask_boxes)])
         results['scene_imgs'] = np.ascontiguousarray(scene.transpose(0, 3, 1, 2))
         results['face_missing'] = 0 if released else missing
         results['face_fallback'] = fallback
+        results['face_found'] = not fallback
         if boxes is not None:
             results['face_boxes_used'] = boxes.astype(np.float32)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(face_size={self.face_size}, '
-                f'scene_size={self.scene_size}, margin={self.margin}, '
-                f'scene_mode={self.scene_mode!r}, no_face={self.no_face!r})')
+                f'scene_size={self.scene_size}, crop_style={self.crop_style!r}, '
+                f'margin={self.margin}, scene_mode={self.scene_mode!r}, '
+                f'no_face={self.no_face!r})')
