@@ -126,9 +126,10 @@ def main() -> None:
         cache_cfg = load_cfg(args.cache_config, args)
         for split in ('train', 'val', 'test'):
             dataset = cache_cfg[f'{split}_dataloader'].dataset
-            # the cache is checked against the live datasets timed here (--cfg-options included)
+            # the cache is checked against the live datasets timed here (--cfg-options
+            # included), each with the pipeline whose views it reads
             dataset.source = dict(cfg[f'{split}_dataloader'].dataset,
-                                  pipeline=cfg.test_dataloader.dataset.pipeline)
+                                  pipeline=dataset.source.pipeline)
             if args.cache_dir:
                 dataset.cache_dir = args.cache_dir
         cached = epoch_time(cache_cfg, device)

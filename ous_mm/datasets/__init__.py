@@ -1,13 +1,17 @@
+from .cached_feature_dataset import CachedFeatureDataset
+from .cached_view_sampler import CachedViewSampler
 from .dfer_dataset import DFEW_CLASSES, DFERDataset, stratified_holdout
 from .dfer_pipelines import dfer_pipelines
 from .dfew_dataset import DFEWDataset
-from .feature_cache import CachedFeatureDataset, LoadCachedFeatures
+from .feature_cache import FeatureCache, FeatureCacheError
 from .ferv39k_dataset import FERV39kDataset
 from .transforms import (CheckedDecordDecode, CheckedDecordInit, FaceSceneSplit, LoadFaceBoxes,
                          LoadReleasedFaceCrops)
+from .transforms.load_cached_features import LoadCachedFeatures
 
 __all__ = [
-    'CachedFeatureDataset', 'LoadCachedFeatures',
+    'CachedFeatureDataset', 'CachedViewSampler', 'FeatureCache', 'FeatureCacheError',
+    'LoadCachedFeatures',
     'CheckedDecordDecode', 'CheckedDecordInit', 'DFERDataset', 'DFEWDataset', 'DFEW_CLASSES',
     'dfer_pipelines',
     'FERV39kDataset', 'FaceSceneSplit', 'LoadFaceBoxes', 'LoadReleasedFaceCrops',

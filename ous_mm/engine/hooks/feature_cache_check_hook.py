@@ -2,7 +2,7 @@
 import torch.nn as nn
 from mmaction.registry import HOOKS
 
-from ...datasets.feature_cache import CachedFeatureDataset
+from ...datasets.cached_feature_dataset import CachedFeatureDataset
 from .loop_check_hook import LoopCheckHook
 
 
