@@ -218,8 +218,8 @@ class FeatureCache:
                 raise ValueError(f'{name}: got {value.shape}, the cache stores {expected}')
             maps[name][rows] = value.astype(DTYPES[name])
             maps[name].flush()
-        maps['crc'][rows] = [[zlib.crc32(maps[name][row].tobytes()) for name in self.names]
-                             for row in rows]
+        maps['crc'][rows] = [[zlib.crc32(np.ascontiguousarray(maps[name][row]))
+                              for name in self.names] for row in rows]
         maps['crc'].flush()
         maps['done'][rows] = 1  # only once the row and its checksum are on disk
         maps['done'].flush()
@@ -245,8 +245,8 @@ class FeatureCache:
                 f'--out {self.cache_dir}` again to finish it')
         out = {}
         for i, name in enumerate(self.names):
-            value = np.array(maps[name][row])
-            if zlib.crc32(value.tobytes()) != maps['crc'][row, i]:
+            value = np.array(maps[name][row])  # a copy: the map may be rewritten later
+            if zlib.crc32(value) != maps['crc'][row, i]:
                 path = osp.join(self.cache_dir, part, f'{name}.{EXT[name]}')
                 raise FeatureCacheError(
                     f'{path} is damaged: the row of {self.row_name(part, row)} does not match '
@@ -257,7 +257,7 @@ class FeatureCache:
     def row_intact(self, part: str, row: int) -> bool:
         """Whether every file's row matches its checksum."""
         maps = self.maps[part]
-        return all(zlib.crc32(np.array(maps[name][row]).tobytes()) == maps['crc'][row, i]
+        return all(zlib.crc32(np.ascontiguousarray(maps[name][row])) == maps['crc'][row, i]
                    for i, name in enumerate(self.names))
 
     def missing_rows(self, part: str, rows: Optional[List[int]] = None) -> List[int]:

@@ -1,7 +1,6 @@
 """Reading one clip's features from the feature cache."""
 from typing import Dict, Tuple
 
-import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
@@ -17,8 +16,9 @@ class LoadCachedFeatures(BaseTransform):
     is an error naming the file, the clip and the view).
 
     Required keys: ``cache_dir``, ``cache_token``, ``part``, ``row``.
-    Added keys: ``face_feat``, ``scene_feat``, ``early_feat`` (float32, the
-    streams the cache has) and ``frame_inds`` (the view's frames).
+    Added keys: ``face_feat``, ``scene_feat``, ``early_feat`` (the streams the
+    cache has; float16 as stored: the data preprocessor makes them float32,
+    on the device) and ``frame_inds`` (the view's frames).
     """
 
     _open: Dict[Tuple[str, tuple], FeatureCache] = {}
@@ -30,6 +30,6 @@ class LoadCachedFeatures(BaseTransform):
         row = self._open[key].read(results['part'], results['row'])
         for name in FEATURES:
             if name in row:
-                results[f'{name}_feat'] = row[name].astype(np.float32)
+                results[f'{name}_feat'] = row[name]
         results['frame_inds'] = row['frames']
         return results
