@@ -59,7 +59,7 @@ def main() -> None:
     cached = [f'{s}_dataloader.dataset.{key}' for s in SPLITS
               for key in (f'cache_dir={cache}', f'source.data_root={args.data_root}')]
     results = {}
-    for name, config in RUNS:
+    for name, config in RUNS[1:] + RUNS[:1]:  # the caches first: minutes, where live takes hours
         start = time.time()
         options = (data if config == LIVE else cached) + list(args.cfg_options)
         results[name] = cross_validate(config, osp.join(args.work_dir, name.replace(' ', '_')),
