@@ -22,7 +22,7 @@ from ous_mm.datasets import CachedViewSampler, FeatureCache, FeatureCacheError
 from ous_mm.datasets.cached_view_sampler import epoch_views
 from ous_mm.datasets.feature_cache_fingerprint import clip_key
 from ous_mm.datasets.feature_views import TEST_VIEW, run_pipeline, seeded, view_seed
-from conftest import REPO, run
+from conftest import REPO
 from test_train_ous import DEMO_CONFIG
 
 init_default_scope('mmaction')
@@ -199,21 +199,26 @@ def test_resumed_run_draws_the_views_of_the_uninterrupted_run(cache_setup, tmp_p
     root, cache = cache_setup
     deterministic = torch.are_deterministic_algorithms_enabled()
 
-    def train(work_dir: str, epochs: int, resume: bool) -> None:
+    def train(work_dir: str, epochs: int, resume: bool) -> Runner:
         cfg = cached_cfg(root, cache, **{'train_cfg.max_epochs': epochs})
         cfg.custom_hooks.append(dict(type='RecordViewsHook'))
         cfg.work_dir, cfg.resume = work_dir, resume
         cfg.experiment_name = f'{osp.basename(work_dir)}_{epochs}'
-        cfg.default_hooks.checkpoint.interval = 1
-        Runner.from_cfg(cfg).train()
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        return runner
 
     try:
         straight, resumed = str(tmp_path / 'straight'), str(tmp_path / 'resumed')
-        train(straight, 2, False)
+        # the demo's random encoder, drawn by the Runner: FeatureCacheCheckHook finds it the
+        # cache's
+        runner = train(straight, 2, False)
         train(resumed, 1, False)
         train(resumed, 2, True)  # resumes from epoch_1.pth
     finally:
         torch.use_deterministic_algorithms(deterministic)
+    assert 'FeatureCacheCheckHook' in [type(h).__name__ for h in runner.hooks]
+    assert osp.isfile(osp.join(straight, 'epoch_2.pth'))
     drawn = RecordViewsHook.drawn
     assert drawn[(resumed, 1)] == drawn[(straight, 1)] != drawn[(straight, 0)]
     assert drawn[(resumed, 0)] == drawn[(straight, 0)]
@@ -373,25 +378,26 @@ def test_cache_of_other_settings_is_refused(cache_setup):
         extract(cache, root, '--views', '2')
 
 
-def test_training_from_the_cache_and_benchmark_smoke(cache_setup, tmp_path):
+def test_single_view_config_and_benchmark_smoke(cache_setup, capsys):
     root, cache = cache_setup
-    options = [f'{s}_dataloader.dataset.{key}' for s in SPLITS
-               for key in (f'cache_dir={cache}', f'source.data_root={root}')]
-    # the demo's random encoder, drawn by the Runner: FeatureCacheCheckHook finds it the cache's
-    proc = run(['python', 'tools/train.py', CACHED_CONFIG, '--work-dir', str(tmp_path),
-                '--cfg-options', 'train_cfg.max_epochs=1', *options])
-    assert '(VERY_HIGH   ) FeatureCacheCheckHook' in proc.stdout + proc.stderr
-    assert osp.isfile(tmp_path / 'epoch_1.pth')
     # the single-view config trains from the test views, through the plain sampler
     cfg = cached_cfg(root, cache, TEST_VIEW_CONFIG)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     batch = next(iter(loader))
     test_frames = FeatureCache(cache).read('test', 0)['frames']
     assert batch['inputs']['face_feat'][0].shape == (len(test_frames), 64)
-    proc = run(['python', 'tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0',
+    argv = sys.argv
+    sys.argv = ['tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0',
                 '--batch-size', '4', '--cache-config', CACHED_CONFIG, '--cache-dir', cache,
-                '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS]])
+                '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS]]
+    try:
+        runpy.run_path(osp.join(REPO, 'tools', 'benchmark.py'), run_name='__main__')
+    finally:
+        sys.argv = argv
+    out = capsys.readouterr().out
     for row in ('training step (s)', 'encoder-only forward (s)', 'step / encoder-only',
                 'training clips/s', 'inference clips/s', 'peak resident memory (MiB)',
-                'epoch, live (s)', 'epoch, from cache (s)', 'live / cache'):
-        assert row in proc.stdout
+                'epoch, live (s)', 'epoch, from cache (s)', 'live / cache',
+                'epoch CPU s, one process: cache', 'live / cache, CPU time', 'load average'):
+        assert row in out
+    assert 'loading and collation' in out and 'optimizer' in out

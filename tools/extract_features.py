@@ -27,7 +27,7 @@ from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from ous_mm.apis import init_model
+from ous_mm.apis import init_model, load_config
 from ous_mm.datasets.feature_cache import (PARTS, FeatureCache, FeatureCacheError, rebuild_hint,
                                            refresh_hint, view_bytes)
 from ous_mm.datasets.feature_cache_fingerprint import (clip_content, clip_key, content_change,
@@ -125,12 +125,17 @@ def open_or_create(out: str, meta: dict, infos: Dict[str, dict], refresh: bool) 
 
 def main() -> None:
     args = parse_args()
-    # seeded as the Runner seeds: a randomly initialised encoder (the demo's) gets the same
-    # weights here as in training (the fingerprint checks it)
-    model = init_model(args.config, device=args.device, cfg_options=args.cfg_options)
-    cfg = model.cfg
+    cfg = load_config(args.config, args.cfg_options)
     out = args.out or cfg.get('feature_cache') or osp.join(
         'work_dirs', 'feature_cache', osp.splitext(osp.basename(args.config))[0])
+    if osp.isfile(osp.join(out, 'meta.json')):
+        try:  # a damaged cache is named before the encoder is built (ViT-L/14: a minute)
+            FeatureCache(out)
+        except FeatureCacheError as e:
+            raise SystemExit(f'error: {e}')
+    # seeded as the Runner seeds: a randomly initialised encoder (the demo's) gets the same
+    # weights here as in training (the fingerprint checks it)
+    model = init_model(cfg, device=args.device)
     has_folds = 'fold' in cfg.train_dataloader.dataset
     folds = (args.folds or [1, 2, 3, 4, 5]) if has_folds else [None]
     seed = args.seed if args.seed is not None else (cfg.get('randomness') or {}).get('seed', 0)
