@@ -20,7 +20,7 @@ from mmengine.runner import Runner, set_random_seed
 import ous_mm  # noqa: F401
 from ous_mm.datasets import CachedViewSampler, FeatureCache, FeatureCacheError
 from ous_mm.datasets.cached_view_sampler import epoch_views
-from ous_mm.datasets.feature_cache_fingerprint import clip_key
+from ous_mm.datasets.feature_cache_fingerprint import clip_content, clip_key, content_change
 from ous_mm.datasets.feature_views import TEST_VIEW, run_pipeline, seeded, view_seed
 from conftest import REPO
 from test_train_ous import DEMO_CONFIG
@@ -401,3 +401,29 @@ def test_single_view_config_and_benchmark_smoke(cache_setup, capsys):
                 'epoch CPU s, one process: cache', 'live / cache, CPU time', 'load average'):
         assert row in out
     assert 'loading and collation' in out and 'optimizer' in out
+
+
+def test_content_fingerprint_covers_the_release_crops(tmp_path):
+    """The paper configs' clips: the video file and the release's face-crop folder."""
+    video = tmp_path / 'Clip' / 'original' / '00001.mp4'
+    crops = tmp_path / 'Clip' / 'clip_224x224' / '00001'
+    crops.mkdir(parents=True)
+    video.parent.mkdir(parents=True)
+    video.write_bytes(bytes(range(256)) * 100)
+    for k in (1, 2, 3):
+        (crops / f'00001_{k}.jpg').write_bytes(b'jpeg')
+    info = dict(filename=str(video), video_root=str(video.parent), face_crop_dir=str(crops),
+                face_box_root=str(tmp_path / 'face_boxes'))
+    cached = clip_content(info)
+    assert content_change(cached, info) is None
+    (crops / '00001_3.jpg').unlink()  # a crop gone: the face stream's frames change
+    assert content_change(cached, info) == (
+        f'the file names in the face-crop folder {crops} changed')
+    (crops / '00001_3.jpg').write_bytes(b'jpeg')
+    data = bytearray(video.read_bytes())
+    data[-10] ^= 0xff  # same size, other bytes (within a sampled chunk), a later time
+    video.write_bytes(bytes(data))
+    os.utime(video, ns=(cached['video'][1], cached['video'][1] + 10**9))
+    assert content_change(cached, info) == f'{video} has other content (same size, modified since)'
+    video.unlink()
+    assert content_change(cached, info) == f'{video} is missing'

@@ -84,9 +84,12 @@ def read_meta(cache_dir: str) -> dict:
         n = len(meta['clips'])
         consistent = (not missing and meta['version'] == VERSION
                       and len(meta['labels']) == len(meta['train_rows']) == n
+                      and all(isinstance(r, int) for r in meta['train_rows'])
                       and set(meta['shapes']) <= {*FEATURES, 'frames'}
-                      and meta['num_views'] >= 0)
-    except (TypeError, KeyError):  # valid JSON of the wrong types
+                      and all(isinstance(d, int) and d > 0 for shape in meta['shapes'].values()
+                              for d in shape)
+                      and isinstance(meta['num_views'], int) and meta['num_views'] >= 0)
+    except (TypeError, KeyError, AttributeError):  # valid JSON of the wrong types
         consistent = False
     if missing or not consistent:
         what = f'lacks {", ".join(missing)}' if missing else (
@@ -118,7 +121,9 @@ class FeatureCache:
         self.num_views = self.meta['num_views']
         self.names = list(self.meta['shapes'])
         content = _read_json(osp.join(cache_dir, 'clips.json'), cache_dir)
-        if not isinstance(content, list) or len(content) != len(self.clips):
+        if not isinstance(content, list) or len(content) != len(self.clips) or not all(
+                isinstance(c, dict) and isinstance(c.get('video'), list)
+                and isinstance(c.get('faces'), list) for c in content):
             raise FeatureCacheError(
                 f'{osp.join(cache_dir, "clips.json")} does not list the {len(self.clips)} clips '
                 f'of meta.json (damaged); rebuild: {rebuild_hint(cache_dir)}')
@@ -166,8 +171,6 @@ class FeatureCache:
         """
         meta = dict(meta, version=VERSION)
         files = AtomicLocalBackend()
-        if osp.isfile(osp.join(cache_dir, 'meta.json')):  # the caller checked it: replace it
-            os.remove(osp.join(cache_dir, 'meta.json'))
         for part in PARTS:
             os.makedirs(osp.join(cache_dir, part), exist_ok=True)
             n = len(meta['clips']) if part == 'test' else (
