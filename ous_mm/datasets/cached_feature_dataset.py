@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
-from .feature_cache import FeatureCache, FeatureCacheError, rebuild_hint, refresh_hint
+from .feature_cache import FeatureCache, FeatureCacheError, read_meta, rebuild_hint, refresh_hint
 from .feature_cache_fingerprint import (clip_key, content_change, encoder_fingerprint,
                                         fingerprint_differences)
 
@@ -65,8 +65,10 @@ class CachedFeatureDataset(BaseDataset):
         self.cache_dir = cache_dir
         self.views = views
         self.source = dict(source, fold=fold) if fold is not None else dict(source)
-        self.cache = FeatureCache(cache_dir)
-        self.num_views = self.cache.num_views if views == 'train' else 1
+        # the maps are opened where they are read (LoadCachedFeatures): a dataset pickled
+        # into worker processes must not carry them
+        self.cache_meta = read_meta(cache_dir)
+        self.num_views = self.cache_meta['num_views'] if views == 'train' else 1
         if views == 'train' and not self.num_views:
             raise FeatureCacheError(
                 f'the feature cache {cache_dir} has no training views (extracted with '
@@ -77,11 +79,12 @@ class CachedFeatureDataset(BaseDataset):
         # (rebuilt since) maps it again
         stat = os.stat(osp.join(cache_dir, 'meta.json'))
         self.cache_token = (stat.st_ino, stat.st_mtime_ns)
-        kwargs.setdefault('metainfo', dict(classes=tuple(self.cache.meta['classes'])))
+        kwargs.setdefault('metainfo', dict(classes=tuple(self.cache_meta['classes'])))
         super().__init__(ann_file='', pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        cache, meta = self.cache, self.cache.meta
+        cache = FeatureCache(self.cache_dir)  # every file checked against meta.json
+        meta = cache.meta
         live = DATASETS.build(dict(self.source, pipeline=[]))
         name = (f'in the live dataset (source={type(live).__name__} of '
                 f'{getattr(live, "ann_file", "?")})')
@@ -166,7 +169,7 @@ class CachedFeatureDataset(BaseDataset):
             model_cfg (dict): Its config.
         """
         diffs = fingerprint_differences(
-            self.cache.meta, dict(encoder=encoder_fingerprint(model, model_cfg)), 'in this model')
+            self.cache_meta, dict(encoder=encoder_fingerprint(model, model_cfg)), 'in this model')
         if diffs:
             raise FeatureCacheError(
                 f'the feature cache {self.cache_dir} is stale (made with other settings): '
