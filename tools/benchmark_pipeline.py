@@ -118,6 +118,19 @@ def time_loader(infos: List[dict], pipeline: Compose, workers: int, batch_size: 
     return passes * len(infos) / (time.perf_counter() - start)
 
 
+def describe(video: str) -> str:
+    """``W x H, N frames at F fps (codec)`` of a video, as OpenCV reads its header."""
+    capture = cv2.VideoCapture(video)
+    try:
+        width, height, count, fps, fourcc = (capture.get(p) for p in (
+            cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_COUNT,
+            cv2.CAP_PROP_FPS, cv2.CAP_PROP_FOURCC))
+    finally:
+        capture.release()
+    codec = int(fourcc).to_bytes(4, 'little').decode('ascii', 'replace')
+    return f'{int(width)}x{int(height)}, {int(count)} frames at {fps:g} fps ({codec})'
+
+
 def main() -> None:
     args = parse_args()
     # as in a dataloader worker: one thread for OpenCV and torch (MMEngine's runner sets this)
@@ -127,11 +140,8 @@ def main() -> None:
     width, height = (int(v) for v in args.size.lower().split('x'))
     root = args.data_root or tempfile.mkdtemp(prefix='pipeline_benchmark_')
     if not os.path.isdir(os.path.join(root, 'Clip', 'original')):
-        made = make_release_like_dataset(root, args.clips, (width, height), args.seconds,
-                                         args.fps, args.codec)
-        codec = made['codec']
-    else:
-        codec = 'as found in ' + root
+        make_release_like_dataset(root, args.clips, (width, height), args.seconds, args.fps,
+                                  args.codec)
     pipeline_cfg = cfg.train_dataloader.dataset.pipeline
     # the clips are DFEW-like whatever the config's dataset; faces from the release's crops
     # where the pipeline reads them, else from its face boxes (detected online: none cached)
@@ -140,6 +150,7 @@ def main() -> None:
                                   val_fraction=0, pipeline=[],
                                   face_crop_dir='Clip/clip_224x224' if crops else None))
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    clips = describe(infos[0]['filename'])
     for transform in pipeline_cfg:
         if transform['type'] in ('CheckedDecordInit', 'DecordInit'):
             transform['num_threads'] = args.decord_threads
@@ -153,9 +164,9 @@ def main() -> None:
     frames_per_clip = frames * ('face' in streams) + frames // stride * ('scene' in streams)
     load = os.getloadavg()
     print(f'\n{args.config}: training pipeline, T = {frames}, on {len(infos)} clips of '
-          f'{width}x{height}, {args.seconds} s at {args.fps} fps ({codec}) with face-crop '
-          f'folders; 1 process, 1 thread, decord threads {args.decord_threads}; load average '
-          f'{load[0]:.1f} on {os.cpu_count()} CPUs')
+          f'{clips} in {root}{" with face-crop folders" if crops else ""}; 1 process, 1 '
+          f'thread, decord threads {args.decord_threads}; load average {load[0]:.1f} on '
+          f'{os.cpu_count()} CPUs')
     print('\n| stage | CPU ms / clip | share | clips/s/core (this stage alone) |\n'
           '|---|---:|---:|---:|')
     for name, value in sorted(stages.items(), key=lambda kv: -kv[1]):
