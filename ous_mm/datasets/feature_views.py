@@ -7,6 +7,7 @@ worker process asks for it, and the live pipeline run under :func:`seeded` with
 that seed gives the same frames (a test checks it). The test view is the test
 pipeline's (deterministic: the centre of each segment).
 """
+import copy
 import hashlib
 import random
 from contextlib import contextmanager
@@ -60,13 +61,13 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 def run_pipeline(pipeline: Compose, info: dict) -> Tuple[dict, np.ndarray]:
-    """Run ``pipeline`` on a copy of ``info``; return its output and the sampled frames.
+    """Run ``pipeline`` on a (deep) copy of ``info``; return its output and the sampled frames.
 
     Returns:
         tuple: The packed sample and the frame indices the pipeline sampled
         (``frame_inds`` as last seen before packing; empty if none).
     """
-    results, frames = dict(info), np.zeros(0, np.int64)
+    results, frames = copy.deepcopy(info), np.zeros(0, np.int64)
     for transform in pipeline.transforms:
         if isinstance(results, dict) and 'frame_inds' in results:
             frames = np.asarray(results['frame_inds']).reshape(-1)
