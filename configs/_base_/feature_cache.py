@@ -7,6 +7,8 @@ cached_pipeline = [
     dict(type='PackActionInputs', collect_keys=('face_feat', 'scene_feat', 'early_feat'),
          meta_keys=('filename', 'frame_dir', 'sample_idx'))  # clip identifiers for --dump
 ]
+# the leaf config adds cache_dir, views and source (its live dataset)
+cached_dataset = dict(type='CachedFeatureDataset', pipeline=cached_pipeline)
 # features need stacking only (no normalisation)
 cached_feature = dict(type='ActionDataPreprocessor', format_shape='NCHW')
 cached_data_preprocessor = dict(

@@ -13,19 +13,16 @@ cached_loader = dict(num_workers=0, persistent_workers=False, timeout=0)
 train_dataloader = dict(
     cached_loader,
     sampler=dict(type='CachedViewSampler', shuffle=True),
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 views='train', pipeline=_base_.cached_pipeline,
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='train',
                  source=_base_.train_dataloader.dataset))
 val_dataloader = dict(
     cached_loader,
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 views='test', test_mode=True, pipeline=_base_.cached_pipeline,
-                 source=_base_.val_dataloader.dataset))
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
+                 test_mode=True, source=_base_.val_dataloader.dataset))
 test_dataloader = dict(
     cached_loader,
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 views='test', test_mode=True, pipeline=_base_.cached_pipeline,
-                 source=_base_.test_dataloader.dataset))
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
+                 test_mode=True, source=_base_.test_dataloader.dataset))
 model = dict(data_preprocessor=dict(_base_.cached_data_preprocessor, _delete_=True))
 # the frozen encoder that made the cache must be this model's (weights, settings)
 custom_hooks = [*_base_.custom_hooks, dict(type='FeatureCacheCheckHook')]
