@@ -1,13 +1,24 @@
-"""Scene-frame subsampling (the feature cache and the benchmark: test_feature_cache.py)."""
+"""Speed without another result: scene stride, the optimizer, decoding at the scene size, the
+pipeline benchmark (the feature cache and the step benchmark: test_feature_cache.py)."""
+import os.path as osp
+import runpy
+import sys
+
+import numpy as np
 import pytest
 import torch
-from mmaction.registry import MODELS
+from mmaction.registry import DATASETS, MODELS
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from test_models import B, T, batch, model_cfg
 
 import ous_mm  # noqa: F401
+from conftest import REPO
 
 init_default_scope('mmaction')
+PAPER_CONFIG = osp.join(REPO, 'configs', 'ous_dfew.py')
 
 
 def test_scene_stride_encodes_fewer_scene_frames():
@@ -29,3 +40,72 @@ def test_scene_stride_encodes_fewer_scene_frames():
     assert torch.isfinite(sum(v for k, v in losses.items() if k.startswith('loss')))
     with pytest.raises(ValueError, match='must divide num_frames'):
         MODELS.build(model_cfg(scene_stride=3))
+
+
+def test_schedule_adam_is_fused_and_the_papers_update():
+    """The schedule's fused Adam is torch's Adam (the paper's optimizer): same update equations,
+    one kernel over all parameters instead of a Python loop over them."""
+    cfg = Config.fromfile(PAPER_CONFIG)
+    assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=2e-3, fused=True)
+    torch.manual_seed(0)
+    module = torch.nn.ParameterList([torch.randn(s) for s in ((64, 32), (32, ), (7, 64), (1, ))])
+    params = list(module.parameters())
+    copies = [p.detach().clone().requires_grad_() for p in params]
+    fused = build_optim_wrapper(module, cfg.optim_wrapper)
+    loop = torch.optim.Adam(copies, lr=2e-3, foreach=False)
+    for step in range(20):
+        grads = [torch.randn_like(p) for p in params]
+        for p, c, g in zip(params, copies, grads):
+            p.grad, c.grad = g.clone(), g.clone()
+        fused.step()
+        loop.step()
+    for p, c in zip(params, copies):  # float rounding only (the order of operations)
+        torch.testing.assert_close(p, c, rtol=1e-6, atol=1e-7)
+
+
+@pytest.fixture(scope='module')
+def release_like(tmp_path_factory) -> str:
+    from ous_mm.testing.release_like_dataset import make_release_like_dataset
+    root = str(tmp_path_factory.mktemp('release_like'))
+    make_release_like_dataset(root, num_clips=4, size=(320, 180), seconds=1.0, fps=20.0)
+    return root
+
+
+def test_release_clips_decode_at_the_scene_size(release_like):
+    """The paper configs decode a clip with release face crops at the scene's size: the same
+    scene images as the full-size decode and resize, up to the resampling filter."""
+    cfg = Config.fromfile(PAPER_CONFIG)
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=release_like,
+                                  val_fraction=0, pipeline=[]))
+    info = dataset.get_data_info(0)
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    assert pipeline[0] == dict(type='CheckedDecordInit', io_backend='disk', scene_size=224)
+    fast = Compose(pipeline)(dict(info))
+    full = Compose([dict(pipeline[0], scene_size=None), *pipeline[1:]])(dict(info))
+    fast_scene = fast['inputs']['scene_imgs'].numpy().astype(float)
+    full_scene = full['inputs']['scene_imgs'].numpy().astype(float)
+    assert fast_scene.shape == full_scene.shape == (16, 3, 224, 224)
+    assert np.abs(fast_scene - full_scene).mean() < 4  # grey levels of 255: another filter
+    np.testing.assert_array_equal(fast['inputs']['face_imgs'], full['inputs']['face_imgs'])
+    # without release crops (a new video) the faces are cut from full-size frames
+    decode = Compose(pipeline[:3])
+    no_crops = {k: v for k, v in info.items() if k != 'face_crop_dir'}
+    assert np.asarray(decode(no_crops)['imgs'][0]).shape == (180, 320, 3)
+    assert np.asarray(decode(dict(info))['imgs'][0]).shape == (224, 224, 3)
+
+
+def test_pipeline_benchmark_prints_every_stage(release_like, capsys):
+    argv = sys.argv
+    sys.argv = ['tools/benchmark_pipeline.py', PAPER_CONFIG, '--data-root', release_like,
+                '--passes', '1', '--workers', '1', '--batch-size', '2']
+    try:
+        runpy.run_path(osp.join(REPO, 'tools', 'benchmark_pipeline.py'), run_name='__main__')
+    finally:
+        sys.argv = argv
+    out = capsys.readouterr().out
+    for stage in ('decode', 'open video', 'face crops', 'scene (and face) images', 'pack',
+                  'collate', 'all'):
+        assert f'| {stage} | ' in out
+    assert 'DataLoader, 1 workers: ' in out
+    assert '81.0 GMACs x 32 frames = 5.18 TFLOPs a clip' in out
+    assert 'CPU cores to keep it fed: ' in out

@@ -1,35 +1,28 @@
 # The demo (ous_vit-tiny-random_1xb16-20e_demo.py) trained and tested from the feature cache:
 #   python tools/extract_features.py configs/ous_demo.py --out work_dirs/feature_cache/ous_demo
-# once, then train with this config. The frozen encoder and decoding are skipped; each clip's
-# frames are those the test pipeline samples (fixed, no temporal augmentation).
-_base_ = ['ous_vit-tiny-random_1xb16-20e_demo.py']
+# once (every clip of the 5 folds: its test view and 8 training views), then train with this
+# config (any fold). Decoding and the frozen encoder are skipped; each epoch reads one of each
+# clip's training views (the training pipeline's own random frames, seeded per clip and view),
+# drawn by CachedViewSampler as a function of (seed, epoch, clip); validation and test read the
+# test views. The cache is checked against the live datasets (settings, clips, labels, content)
+# when the run starts, and against the model's frozen encoder by FeatureCacheCheckHook.
+_base_ = ['ous_vit-tiny-random_1xb16-20e_demo.py', '../_base_/feature_cache.py']
 feature_cache = 'work_dirs/feature_cache/ous_demo'
-cached_pipeline = [
-    dict(type='LoadCachedFeatures'),
-    dict(type='PackActionInputs', collect_keys=('face_feat', 'scene_feat', 'early_feat'))
-]
+# the features of a batch are read in the main process: workers would cost more than they save
 cached_loader = dict(num_workers=0, persistent_workers=False, timeout=0)
-# `source`: the live dataset each split was extracted from, read with the test pipeline as
-# tools/extract_features.py reads every split; a cache that no longer matches it is an error
-extracted_with = _base_.test_dataloader.dataset.pipeline
 train_dataloader = dict(
     cached_loader,
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 split='train', pipeline=cached_pipeline,
-                 source=dict(_base_.train_dataloader.dataset, pipeline=extracted_with)))
+    sampler=dict(type='CachedViewSampler', shuffle=True),
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='train',
+                 source=_base_.train_dataloader.dataset))
 val_dataloader = dict(
     cached_loader,
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 split='val', pipeline=cached_pipeline, test_mode=True,
-                 source=dict(_base_.val_dataloader.dataset, pipeline=extracted_with)))
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
+                 test_mode=True, source=_base_.val_dataloader.dataset))
 test_dataloader = dict(
     cached_loader,
-    dataset=dict(_delete_=True, type='CachedFeatureDataset', cache_dir=feature_cache,
-                 split='test', pipeline=cached_pipeline, test_mode=True,
-                 source=dict(_base_.test_dataloader.dataset, pipeline=extracted_with)))
-feature = dict(type='ActionDataPreprocessor', format_shape='NCHW')  # features: stack only
-model = dict(data_preprocessor=dict(
-    _delete_=True, type='MultiModalDataPreprocessor',
-    preprocessors=dict(face_feat=feature, scene_feat=feature, early_feat=feature)))
+    dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
+                 test_mode=True, source=_base_.test_dataloader.dataset))
+model = dict(data_preprocessor=dict(_base_.cached_data_preprocessor, _delete_=True))
 # the frozen encoder that made the cache must be this model's (weights, settings)
 custom_hooks = [*_base_.custom_hooks, dict(type='FeatureCacheCheckHook')]

@@ -45,7 +45,9 @@ def dfer_pipelines(num_frames: int = 16,
     faces = [dict(type='LoadReleasedFaceCrops', face_size=image_size)] \
         if face_source == 'release' else []
     return tuple([
-        dict(type='CheckedDecordInit', io_backend='disk'),
+        # release crops: the frames feed only the scene, decoded at its size (faster)
+        dict(type='CheckedDecordInit', io_backend='disk',
+             scene_size=image_size if face_source == 'release' else None),
         dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=test_mode),
         dict(type='CheckedDecordDecode'),
         *faces,

@@ -2,7 +2,7 @@
 import torch.nn as nn
 from mmaction.registry import HOOKS
 
-from ...datasets.feature_cache import CachedFeatureDataset
+from ...datasets.cached_feature_dataset import CachedFeatureDataset
 from .loop_check_hook import LoopCheckHook
 
 
@@ -11,10 +11,11 @@ class FeatureCacheCheckHook(LoopCheckHook):
     """Check, before training, validation and test, that cached features fit the model.
 
     ``CachedFeatureDataset`` checks the data side of its cache's fingerprint
-    (pipeline, clips, labels) when it is built; the encoder side (the frozen
-    encoder's weights by content, its settings, frames, scene stride,
-    streams) needs the built model, after any checkpoint is loaded (a random
-    demo encoder's weights come from the checkpoint), hence this hook. A
+    (pipeline, clips, labels, each clip's content) when it is built; the
+    encoder side (the frozen encoder's weights by content, its settings,
+    frames, scene stride, streams) needs the built model, after any
+    checkpoint is loaded (a random demo encoder's weights come from the
+    checkpoint), hence this hook. A
     mismatch raises ``FeatureCacheError`` naming the cache and what differs.
     Loops whose dataset is not a ``CachedFeatureDataset`` are left alone.
     """

@@ -1,0 +1,17 @@
+# What every config that trains and tests from the feature cache shares (tools/extract_features.py
+# fills the cache; the leaf config names it in `feature_cache` and builds its dataloaders on the
+# live config's datasets, which the cache is checked against when training starts).
+# One clip's features, read from the cache (checked against its checksum) and packed
+cached_pipeline = [
+    dict(type='LoadCachedFeatures'),
+    dict(type='PackActionInputs', collect_keys=('face_feat', 'scene_feat', 'early_feat'),
+         meta_keys=('filename', 'frame_dir', 'sample_idx'))  # clip identifiers for --dump
+]
+# the leaf config adds cache_dir, views and source (its live dataset)
+cached_dataset = dict(type='CachedFeatureDataset', pipeline=cached_pipeline)
+# features need stacking only (no normalisation)
+cached_feature = dict(type='ActionDataPreprocessor', format_shape='NCHW')
+cached_data_preprocessor = dict(
+    type='MultiModalDataPreprocessor',
+    preprocessors=dict(face_feat=cached_feature, scene_feat=cached_feature,
+                       early_feat=cached_feature))
