@@ -111,6 +111,24 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """Raised when a checkpoint holds a pickled object outside the allow-list."""
 
 
+def weights_only_reason(err: pickle.UnpicklingError) -> str:
+    """The reason in ``torch.load(weights_only=True)``'s error, without its general advice.
+
+    torch's message is a paragraph on ``weights_only``, the reason (e.g.
+    ``Unsupported global: ...``) and a pointer to its documentation.
+
+    Args:
+        err (pickle.UnpicklingError): The error.
+
+    Returns:
+        str: The reason.
+    """
+    paragraphs = [p.strip() for p in str(err).split('\n\n') if p.strip()]
+    reason = [p for p in paragraphs if not p.startswith(
+        ('Weights only load failed', 'Check the documentation'))]
+    return ' '.join(reason or paragraphs)
+
+
 def _safe_local_loader(original: Callable) -> Callable:
 
     def load_from_local(filename, map_location):
@@ -123,7 +141,7 @@ def _safe_local_loader(original: Callable) -> Callable:
                 '(ous_mm.compat.checkpoint_safe_globals), and loading it '
                 'could run code. If you trust this file, add the type to '
                 'torch.serialization.add_safe_globals yourself. Details: '
-                f'{err}') from err
+                f'{weights_only_reason(err)}') from err
 
     return load_from_local
 

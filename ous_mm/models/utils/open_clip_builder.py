@@ -14,6 +14,8 @@ import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
 
+from ...compat import weights_only_reason
+
 RANDOM = 'random'
 
 
@@ -130,13 +132,10 @@ def _load_file(model: nn.Module, path: str, quick_gelu: bool, name: str, fix: st
         else:
             open_clip.load_checkpoint(model, path, strict=True, weights_only=True)
     except pickle.UnpicklingError as err:
-        # torch's message: a general paragraph, the reason, a pointer to its documentation
-        reason = [p.strip() for p in str(err).split('\n\n') if p.strip()
-                  and not p.startswith(('Weights only load failed', 'Check the documentation'))]
         raise WeightsFileError(
             f'Refused to load {path}: it holds a pickled object that torch\'s weights-only '
-            f'loader does not admit, and loading it could run code ({" ".join(reason)}). '
-            f'{_EXPECTED}') from None
+            f'loader does not admit, and loading it could run code '
+            f'({weights_only_reason(err)}). {_EXPECTED}') from None
     except RuntimeError as err:  # open_clip / torch: missing, unexpected or mis-sized keys
         raise WeightsFileError(f'{path} does not fit {name}: {str(err).strip()[:1000]}\n'
                                'Choose the model the weights were saved from '
