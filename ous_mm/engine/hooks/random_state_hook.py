@@ -34,16 +34,20 @@ def capture_random_states() -> dict:
 def restore_random_states(states: dict) -> None:
     """Set the global generators to ``states`` (from :func:`capture_random_states`).
 
+    CUDA's are set only where the machine has as many GPUs as the saving one.
+
     Args:
         states (dict): The states.
     """
     random.setstate(states['python'])
     numpy = states['numpy']
-    key = numpy['state']['key'].numpy().astype(np.uint32)
+    # .cpu(): MMEngine's resume maps a checkpoint's tensors to the training device
+    key = numpy['state']['key'].cpu().numpy().astype(np.uint32)
     np.random.set_state(dict(numpy, state=dict(numpy['state'], key=key)))
-    torch.set_rng_state(states['torch'])
-    if 'cuda' in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states['cuda'])
+    torch.set_rng_state(states['torch'].cpu())
+    cuda = states.get('cuda')
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all([state.cpu() for state in cuda])
 
 
 def epoch_seed(seed: int, epoch: int, rank: int, stream: int) -> int:
