@@ -478,3 +478,25 @@ def test_stale_temporary_files_are_known_by_their_lock_not_a_pid(tmp_path):
         writers[1].wait()
     assert sorted(AtomicLocalBackend.remove_stale_temp_files(tmp_path)) == sorted(
         [temps[1], mine])
+
+
+def test_atomic_path_removes_a_killed_runs_leftover_of_the_same_file(tmp_path):
+    from ous_mm.fileio import atomic_path
+    from ous_mm.fileio.locked_temp_file import create_locked_temp
+    out = str(tmp_path / 'cm.png')
+    fd, stale = create_locked_temp(str(tmp_path / 'cm'), '.png')
+    os.close(fd)  # its writer is gone: nobody holds the lock
+    fd, live = create_locked_temp(str(tmp_path / 'cm'), '.png')  # another writer, still at it
+    try:
+        with atomic_path(out) as tmp:
+            assert tmp.endswith('.png') and osp.dirname(tmp) == str(tmp_path)
+            with open(tmp, 'wb') as f:
+                f.write(b'png')
+        assert sorted(os.listdir(tmp_path)) == sorted(['cm.png', osp.basename(live)])
+        with pytest.raises(RuntimeError), atomic_path(out) as tmp:
+            open(tmp, 'wb').close()
+            raise RuntimeError('the writer failed')
+        assert open(out, 'rb').read() == b'png' and len(os.listdir(tmp_path)) == 2
+    finally:
+        os.close(fd)
+    assert stale != live
