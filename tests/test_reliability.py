@@ -69,9 +69,9 @@ def test_resumed_runs_restore_the_random_states_they_were_saved_with(kill_resume
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for setting in LOADERS:
         ckpt = _load_checkpoint(osp.join(work, f'workers{setting}', 'uninterrupted',
-                                         'epoch_1.pth'), map_location='cpu')
+                                         'epoch_2.pth'), map_location='cpu')
         states = ckpt['random_states']
-        assert states['epoch'] == ckpt['meta']['epoch'] == 1 and len(states['ranks']) == 1
+        assert states['epoch'] == ckpt['meta']['epoch'] == 2 and len(states['ranks']) == 1
         assert set(states['ranks'][0]) >= {'python', 'numpy', 'torch'}
     log = open(glob.glob(osp.join(work, 'workers0', 'logs', 'killed_run1.log'))[0]).read()
     assert 'resume: the checkpoint' not in log  # no warning that states are missing
