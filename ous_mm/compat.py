@@ -52,21 +52,48 @@ def _empty_bytes(*args) -> bytes:
     return b''
 
 
+# The statistics methods MMEngine's HistoryBuffer registers on itself (_set_default_statistics).
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_statistic(owner: type, name: str) -> Callable:
+    """``getattr`` as MMEngine checkpoints call it: a statistics method of ``HistoryBuffer`` only.
+
+    Every ``HistoryBuffer`` pickles its class's statistics methods, and pickle
+    (protocol 2, torch's) writes a method as ``getattr(HistoryBuffer, 'mean')``.
+    The real ``getattr`` would let a checkpoint reach any attribute of any
+    allow-listed object, so only those calls are admitted.
+    """
+    from mmengine.logging import HistoryBuffer
+    if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
+        raise pickle.UnpicklingError(
+            f'checkpoint calls getattr({getattr(owner, "__name__", owner)!r}, {name!r}); only '
+            f'getattr(HistoryBuffer, one of {HISTORY_BUFFER_STATISTICS}) is allowed')
+    return getattr(HistoryBuffer, name)
+
+
 def checkpoint_safe_globals() -> List[Union[type, Tuple[Callable, str]]]:
-    """The non-tensor types that MMEngine checkpoints hold.
+    """The globals that MMEngine checkpoints reference, and nothing else.
 
     ``torch.load`` keeps ``weights_only=True`` (the default since torch 2.6);
-    these types are allow-listed so that resume and ``load_from`` work while
-    any other pickled object (e.g. a function call) is still refused.
+    these are allow-listed so that resume and ``load_from`` work, also with
+    checkpoints written by MMEngine without ous-mm, while any other pickled
+    object (e.g. a function call) is still refused: MMEngine's
+    ``HistoryBuffer`` (the message hub's logs) and its statistics methods,
+    through a ``getattr`` that admits only those; numpy arrays, dtypes and
+    scalars (values in the logs and the meta data).
+
+    Returns:
+        list: Types, and ``(callable, 'module.name')`` pairs, for
+        ``torch.serialization.add_safe_globals`` or ``safe_globals``.
     """
     import numpy as np
     from mmengine.logging import HistoryBuffer
-    from mmengine.logging.message_hub import MessageHub
 
     multiarray = getattr(np, '_core', np.core).multiarray
     safe = [
-        HistoryBuffer, MessageHub, np.ndarray, np.dtype, multiarray._reconstruct,
-        multiarray.scalar,
+        HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
+        (_history_buffer_statistic, 'builtins.getattr'),
         # pickle writes empty bytes (the data of an empty array, e.g. a HistoryBuffer that
         # never received a value) as the global `bytes` called without arguments
         (_empty_bytes, 'builtins.bytes')
@@ -85,6 +112,24 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """Raised when a checkpoint holds a pickled object outside the allow-list."""
 
 
+def weights_only_reason(err: pickle.UnpicklingError) -> str:
+    """The reason in ``torch.load(weights_only=True)``'s error, without its general advice.
+
+    torch's message is a paragraph on ``weights_only``, the reason (e.g.
+    ``Unsupported global: ...``) and a pointer to its documentation.
+
+    Args:
+        err (pickle.UnpicklingError): The error.
+
+    Returns:
+        str: The reason.
+    """
+    paragraphs = [p.strip() for p in str(err).split('\n\n') if p.strip()]
+    reason = [p for p in paragraphs if not p.startswith(
+        ('Weights only load failed', 'Check the documentation'))]
+    return ' '.join(reason or paragraphs)
+
+
 def _safe_local_loader(original: Callable) -> Callable:
 
     def load_from_local(filename, map_location):
@@ -97,24 +142,13 @@ def _safe_local_loader(original: Callable) -> Callable:
                 '(ous_mm.compat.checkpoint_safe_globals), and loading it '
                 'could run code. If you trust this file, add the type to '
                 'torch.serialization.add_safe_globals yourself. Details: '
-                f'{err}') from err
+                f'{weights_only_reason(err)}') from err
 
     return load_from_local
 
 
-def _history_buffer_state(self) -> dict:
-    # MMEngine pickles the class-level statistics functions too, as
-    # ``getattr(HistoryBuffer, 'min')``; allow-listing ``getattr`` would let a
-    # checkpoint reach any function, so they are left out: they are registered
-    # again when their module is imported, and ``__setstate__`` accepts a
-    # state without them.
-    return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
-
-
 def patch_checkpoint_loading() -> None:
     """Keep ``weights_only`` loading and allow-list MMEngine's checkpoint types."""
-    from mmengine.logging import HistoryBuffer
-    HistoryBuffer.__getstate__ = _history_buffer_state
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals(checkpoint_safe_globals())
     from mmengine.runner.checkpoint import CheckpointLoader

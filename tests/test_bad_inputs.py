@@ -1,6 +1,7 @@
 """Bad inputs on the data path: each a clear error naming the file, or a documented fallback."""
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -206,3 +207,296 @@ def test_box_file_that_does_not_fit_its_video_is_an_error_naming_it(demo, tmp_pa
         ds[0]
     assert box_path in str(err.value) and message in str(err.value)
     assert 'detect_faces.py' in str(err.value)
+
+
+# ---- weights files: never unpickled as code (ous_mm/models/utils/open_clip_builder.py) ----
+class RunsCode:
+    """Unpickling it runs ``os.system``: what a hostile weights file does."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def _rezip(src: str, dst: str, replace: dict = None, add: dict = None) -> None:
+    """Copy the zip archive ``src`` with some entries (under its folder) replaced or added."""
+    import zipfile
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, 'w') as b:
+        root = a.namelist()[0].split('/')[0]
+        for name in a.namelist():
+            b.writestr(name, replace.get(name.split('/', 1)[1], a.read(name)))
+        for name, data in add.items():
+            b.writestr(f'{root}/{name}', data)
+
+
+def _payload_pickle(path: str, marker: str) -> bytes:
+    """The data.pkl of a torch.save zip whose unpickling runs code."""
+    import zipfile
+
+    import torch
+    torch.save({'visual.proj': RunsCode(marker)}, path)
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(next(n for n in archive.namelist() if n.endswith('/data.pkl')))
+
+
+@pytest.fixture(scope='module')
+def tiny_openai_archive(tmp_path_factory) -> str:
+    """A real TorchScript archive of a tiny CLIP, made as OpenAI's released files are."""
+    from test_real_use import _openai_archive, _tiny_clip
+    path = str(tmp_path_factory.mktemp('weights') / 'ViT-tiny.pt')
+    _openai_archive(_tiny_clip(), path)
+    return path
+
+
+def _build_backbone(weights: str, **model_cfg):
+    from mmaction.registry import MODELS
+    from test_real_use import TINY
+    return MODELS.build(dict(type='FrozenCLIPVision', model_cfg=dict(TINY, **model_cfg),
+                             weights=weights, early_block=1))
+
+
+def test_zip_with_code_but_no_torchscript_constants_is_refused_unread(tmp_path):
+    """The issue's file: data.pkl calls os.system, code/ in the zip, no constants.pkl."""
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    marker = str(tmp_path / 'ran')
+    path = str(tmp_path / 'ViT-L-14.pt')
+    _payload_pickle(str(tmp_path / 'payload.pth'), marker)
+    _rezip(str(tmp_path / 'payload.pth'), path, add={'code/__torch__/model.py': 'x = 1\n'})
+    for quick_gelu in (True, False):  # the demo's model settings, then QuickGELU
+        with pytest.raises(WeightsFileError) as err:
+            _build_backbone(path, quick_gelu=quick_gelu)
+        text = str(err.value)
+        assert path in text and 'holds data.pkl, code/ but no constants.pkl' in text
+        assert 'Expected the weights as a state dict saved with torch.save' in text
+        assert 'GELU' not in text  # no misleading activation message
+    assert not osp.exists(marker)
+
+
+def test_torchscript_archive_with_a_code_payload_is_refused_by_torchscript(
+        tiny_openai_archive, tmp_path):
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    marker = str(tmp_path / 'ran')
+    path = str(tmp_path / 'ViT-tiny-evil.pt')
+    _rezip(tiny_openai_archive, path,
+           replace={'data.pkl': _payload_pickle(str(tmp_path / 'payload.pth'), marker)})
+    with pytest.raises(WeightsFileError, match=re.escape(path) + ' looks like a TorchScript '
+                       "archive, but TorchScript cannot load it .*posix.system"):
+        _build_backbone(path)
+    assert not osp.exists(marker)
+
+
+@pytest.mark.parametrize('zipped', [True, False])
+def test_state_dict_with_a_code_payload_is_refused(tmp_path, zipped):
+    import torch
+
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    marker = str(tmp_path / 'ran')
+    path = str(tmp_path / 'weights.pth')
+    torch.save({'visual.proj': RunsCode(marker)}, path, _use_new_zipfile_serialization=zipped)
+    with pytest.raises(WeightsFileError, match=re.escape(f'Refused to load {path}') +
+                       '.*could run code.*GLOBAL posix.system'):
+        _build_backbone(path)
+    assert not osp.exists(marker)
+
+
+@pytest.mark.parametrize('content,message', [
+    (b'not weights at all', 'is neither a zip archive nor a pickle'),
+    (b'', 'is neither a zip archive nor a pickle'),
+])
+def test_a_file_that_is_no_weights_file_says_what_it_is(tmp_path, content, message):
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    path = tmp_path / 'weights.pth'
+    path.write_bytes(content)
+    with pytest.raises(WeightsFileError, match=re.escape(str(path)) + '.*' + message):
+        _build_backbone(str(path))
+
+
+def test_openai_archive_loads_through_torchscript_and_names_the_gelu_fix(tiny_openai_archive):
+    import torch
+    from test_real_use import _tiny_clip
+
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError, weights_file_kind
+    assert weights_file_kind(tiny_openai_archive) == 'torchscript'
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(_build_backbone(tiny_openai_archive)(x)['feat'], _tiny_clip().visual(x))
+    with pytest.raises(WeightsFileError) as err:
+        _build_backbone(tiny_openai_archive, quick_gelu=False)
+    assert ('is an OpenAI CLIP archive, trained with QuickGELU, but the custom open_clip model '
+            '(model_cfg, quick_gelu=False) uses GELU: set model_cfg.quick_gelu=True') in str(
+                err.value)
+
+
+def test_weights_from_a_file_log_no_random_initialisation(tmp_path, caplog):
+    """open_clip logs 'initialized randomly' for a model built without weights: not here."""
+    import logging
+
+    import open_clip
+    import torch
+
+    from ous_mm.models import build_open_clip
+    path = str(tmp_path / 'vit-s-32.pth')
+    torch.save(open_clip.create_model('ViT-S-32').state_dict(), path)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        build_open_clip('ViT-S-32', path)
+    assert not [r for r in caplog.records if 'initialized randomly' in r.getMessage()]
+    with caplog.at_level(logging.INFO):  # where it is true, open_clip still says so
+        open_clip.create_model('ViT-S-32')
+    assert [r for r in caplog.records if 'initialized randomly' in r.getMessage()]
+
+
+@pytest.mark.parametrize('how', ['HF_HUB_OFFLINE', 'unreachable hub'])
+def test_offline_the_weights_error_comes_at_once(tmp_path, monkeypatch, how):
+    """No retries: open_clip's cache only, then the error with how to get the weights."""
+    import time
+
+    from huggingface_hub import constants
+
+    from ous_mm.models import build_open_clip
+    monkeypatch.setattr(constants, 'HF_HUB_CACHE', str(tmp_path / 'hf'))  # nothing cached
+    if how == 'HF_HUB_OFFLINE':
+        monkeypatch.setattr(constants, 'HF_HUB_OFFLINE', True)
+    else:  # a host that does not resolve: what a machine without a network sees
+        monkeypatch.setattr(constants, 'ENDPOINT', 'https://hub.invalid')
+        for proxy in ('https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'):
+            monkeypatch.delenv(proxy, raising=False)
+    start = time.time()
+    with pytest.raises(RuntimeError, match="cannot get the 'openai' weights of 'ViT-B-32-"
+                       "quickgelu' from open_clip \\(no network reaches the Hugging Face hub"):
+        build_open_clip('ViT-B-32-quickgelu', 'openai')
+    assert time.time() - start < 20  # open_clip's retries took about a minute
+    assert not constants.HF_HUB_OFFLINE or how == 'HF_HUB_OFFLINE'  # restored
+
+
+# ---- split files: extra columns, training lists that overlap the test split ----
+def _dfew_split(root, folder: str, lines) -> str:
+    path = osp.join(root, 'EmoLabel_DataSplit', folder, 'set_1.csv')
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+
+@pytest.mark.parametrize('lines,message', [
+    (['video_name,label,score', '{row},0.5'], ':1: expected the header "video_name,label"'),
+    (['video_name,label', '{row},0.5'], ':2: expected "<video number>,<label 1-7>" (two columns)'),
+])
+def test_dfew_split_file_with_extra_columns_is_an_error(demo, tmp_path, lines, message):
+    import shutil
+    root = str(tmp_path / 'copy')
+    shutil.copytree(demo, root)
+    train = osp.join(root, 'EmoLabel_DataSplit', 'train(single-labeled)', 'set_1.csv')
+    row = open(train).read().split('\n')[1]  # a training clip, with its label
+    path = _dfew_split(root, 'train(single-labeled)', [line.format(row=row) for line in lines])
+    with pytest.raises(ValueError, match=re.escape(path + message)):
+        DFEWDataset(root, [], subset='train')
+    _dfew_split(root, 'train(single-labeled)', ['video_name,label,', f'{row},'])  # empty cells
+    assert len(DFEWDataset(root, [], subset='train', val_fraction=0)) == 1
+
+
+def test_training_list_that_holds_test_clips_is_an_error(demo, tmp_path):
+    import shutil
+    root = str(tmp_path / 'copy')
+    shutil.copytree(demo, root)
+    split = osp.join(root, 'EmoLabel_DataSplit')
+    train = osp.join(split, 'train(single-labeled)', 'set_1.csv')
+    test = osp.join(split, 'test(single-labeled)', 'set_1.csv')
+    test_rows = open(test).read().split('\n')[1:]
+    with open(train, 'a') as f:  # every test clip in the training list too
+        f.write('\n'.join(test_rows))
+    n = len([r for r in test_rows if r])
+    for subset in ('train', 'val'):
+        with pytest.raises(ValueError, match=re.escape(f'{train}: {n} of its') +
+                           '.* clips are in the test split ' + re.escape(test)):
+            DFEWDataset(root, [], subset=subset)
+    assert len(DFEWDataset(root, [], subset='train', allow_test_overlap=True))
+    assert len(DFEWDataset(root, [], subset='test')) == n  # the test split itself is fine
+
+
+def test_ferv39k_training_list_that_holds_test_clips_is_an_error(tmp_path):
+    from ous_mm.datasets import FERV39kDataset
+    split = tmp_path / '4_setups' / 'All_scenes'
+    split.mkdir(parents=True)
+    (split / 'train_All.csv').write_text('Action/Happy/0001 Happy\nCrime/Fear/0002 Fear\n')
+    (split / 'test_All.csv').write_text('Crime/Fear/0002 Fear\n')
+    for clip in ('Action/Happy/0001', 'Crime/Fear/0002'):
+        (tmp_path / '0_7_LabelClips' / f'{clip}.mp4').parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / '0_7_LabelClips' / f'{clip}.mp4').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'train_All.csv: 1 of its 2 clips are in the test '
+                       r'split .*test_All.csv too \(line 2 \(Crime/Fear/0002\)\)'):
+        FERV39kDataset(str(tmp_path), [], subset='train')
+
+
+# ---- writes: a full disk names the file; stale temporary files known by their lock ----
+def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path):
+    """The file size limit of a process (RLIMIT_FSIZE) fails the write as a full disk does."""
+    target = tmp_path / 'epoch_3.pth'
+    target.write_bytes(b'old')
+    code = ('import resource, signal, sys\n'
+            'from ous_mm.fileio import AtomicLocalBackend\n'
+            'signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n'
+            'resource.setrlimit(resource.RLIMIT_FSIZE, (10**5, 10**5))\n'
+            'AtomicLocalBackend().put(b"x" * 10**6, sys.argv[1])\n')
+    proc = run(['python', '-c', code, str(target)], check=False)
+    assert proc.returncode != 0
+    assert f'OSError: [Errno 27] File too large: cannot write {target}' in proc.stderr
+    assert target.read_bytes() == b'old' and os.listdir(tmp_path) == ['epoch_3.pth']
+
+
+def test_stale_temporary_files_are_known_by_their_lock_not_a_pid(tmp_path):
+    """A killed writer's file goes, whatever pid it had; a live writer's (any pid) stays."""
+    import signal
+    import subprocess
+    import sys
+
+    from ous_mm.fileio import AtomicLocalBackend
+    from ous_mm.fileio.locked_temp_file import create_locked_temp
+    code = ('import sys, time\n'
+            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
+            'print(create_locked_temp(sys.argv[1])[1], flush=True)\n'
+            'time.sleep(600)\n')
+    writers, temps = [], []
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        writers.append(subprocess.Popen([sys.executable, '-c', code, str(tmp_path / name)],
+                                        stdout=subprocess.PIPE, text=True))
+        temps.append(writers[-1].stdout.readline().strip())
+    writers[0].send_signal(signal.SIGKILL)  # killed mid-write: its lock is gone with it
+    writers[0].wait()
+    fd, mine = create_locked_temp(str(tmp_path / 'epoch_3.pth'))  # this process writes
+    try:
+        assert all(AtomicLocalBackend.TEMP_NAME.fullmatch(osp.basename(t))
+                   for t in (*temps, mine))
+        assert AtomicLocalBackend.remove_stale_temp_files(tmp_path) == [temps[0]]
+        assert sorted(os.listdir(tmp_path)) == sorted(osp.basename(t) for t in (temps[1], mine))
+    finally:
+        os.close(fd)
+        writers[1].kill()
+        writers[1].wait()
+    assert sorted(AtomicLocalBackend.remove_stale_temp_files(tmp_path)) == sorted(
+        [temps[1], mine])
+
+
+def test_atomic_path_removes_a_killed_runs_leftover_of_the_same_file(tmp_path):
+    from ous_mm.fileio import atomic_path
+    from ous_mm.fileio.locked_temp_file import create_locked_temp
+    out = str(tmp_path / 'cm.png')
+    fd, stale = create_locked_temp(str(tmp_path / 'cm'), '.png')
+    os.close(fd)  # its writer is gone: nobody holds the lock
+    fd, live = create_locked_temp(str(tmp_path / 'cm'), '.png')  # another writer, still at it
+    try:
+        with atomic_path(out) as tmp:
+            assert tmp.endswith('.png') and osp.dirname(tmp) == str(tmp_path)
+            with open(tmp, 'wb') as f:
+                f.write(b'png')
+        assert sorted(os.listdir(tmp_path)) == sorted(['cm.png', osp.basename(live)])
+        with pytest.raises(RuntimeError), atomic_path(out) as tmp:
+            open(tmp, 'wb').close()
+            raise RuntimeError('the writer failed')
+        assert open(out, 'rb').read() == b'png' and len(os.listdir(tmp_path)) == 2
+    finally:
+        os.close(fd)
+    assert stale != live

@@ -1,7 +1,9 @@
 """Fixes applied by `import ous_mm` (ous_mm/compat.py)."""
 import os
+import pickletools
 import subprocess
 import sys
+import zipfile
 
 import pytest
 import torch
@@ -88,3 +90,79 @@ def test_mmengine_checkpoint_types_load(tmp_path):
     restored.load_state_dict(ckpt['message_hub'])
     assert restored.get_scalar('train/loss').mean() == 0.5
     assert restored.get_info('iter') == 3
+
+
+# A Runner in a process that never imports ous_mm: what users' existing MMAction2 and MMEngine
+# checkpoints are (MMEngine pickles HistoryBuffer's statistics methods with getattr).
+PLAIN_MMENGINE_RUN = '''
+import sys
+import torch
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+
+
+class Toy(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 1)
+
+    def forward(self, inputs, labels=None, mode='loss'):
+        return dict(loss=((self.fc(inputs).squeeze(1) - labels) ** 2).mean())
+
+
+data = [dict(inputs=torch.randn(2), labels=torch.randn(())) for _ in range(8)]
+Runner(model=Toy(), work_dir=sys.argv[1],
+       train_dataloader=dict(dataset=data, batch_size=4, collate_fn=dict(type='default_collate'),
+                             sampler=dict(type='DefaultSampler', shuffle=True)),
+       optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+       param_scheduler=dict(type='MultiStepLR', milestones=[1]),
+       train_cfg=dict(by_epoch=True, max_epochs=1), randomness=dict(seed=0)).train()
+print('ous_mm imported:', any(m == 'ous_mm' or m.startswith('ous_mm.') for m in sys.modules))
+'''
+
+
+def test_checkpoint_of_a_process_without_ous_mm_loads(tmp_path):
+    from mmengine.logging import MessageHub
+    proc = subprocess.run([sys.executable, '-c', PLAIN_MMENGINE_RUN, str(tmp_path)],
+                          capture_output=True, text=True, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'ous_mm imported: False' in proc.stdout
+    path = str(tmp_path / 'epoch_1.pth')
+    # what made it unloadable: MMEngine's own getattr(HistoryBuffer, ...) calls
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(next(n for n in archive.namelist() if n.endswith('/data.pkl')))
+    globals_ = {arg for op, arg, _ in pickletools.genops(data) if op.name == 'GLOBAL'}
+    assert '__builtin__ getattr' in globals_
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    hub = MessageHub.get_instance('ous_mm_test_plain')
+    hub.load_state_dict(ckpt['message_hub'])
+    assert hub.get_scalar('train/loss').mean() > 0
+    assert ckpt['meta']['epoch'] == 1 and 'fc.weight' in ckpt['state_dict']
+
+
+@pytest.mark.parametrize('owner,name', [('HistoryBuffer', 'update'),
+                                        ('HistoryBuffer', '__init__'),
+                                        ('ndarray', 'tofile')])
+def test_checkpoint_getattr_reaches_only_history_buffer_statistics(tmp_path, owner, name):
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    class Reach:
+
+        def __reduce__(self):
+            return getattr, ({'HistoryBuffer': HistoryBuffer, 'ndarray': np.ndarray}[owner],
+                             name)
+
+    path = str(tmp_path / 'reach.pth')
+    torch.save({'state_dict': {}, 'meta': Reach()}, path)
+    with pytest.raises(compat.UnsafeCheckpointError,
+                       match=rf"getattr\('{owner}', '{name}'\).*only getattr\(HistoryBuffer"):
+        _load_checkpoint(path, map_location='cpu')
+
+
+def test_import_leaves_history_buffer_pickling_as_mmengine_has_it():
+    from mmengine.logging import HistoryBuffer
+    assert HistoryBuffer.__getstate__.__module__ == 'mmengine.logging.history_buffer'
+    state = HistoryBuffer([1.0], [1]).__getstate__()
+    assert set(state['statistics_methods']) == set(compat.HISTORY_BUFFER_STATISTICS)

@@ -33,8 +33,7 @@ def dfew_tree(root, rows, folder='train(single-labeled)', fold=1, header='video_
 def test_dfew_reader_release_layout(tmp_path):
     rows = [f'{i},{i % 7 + 1}' for i in range(1, 71)]
     dfew_tree(str(tmp_path), rows)
-    dfew_tree(str(tmp_path), ['3, 2 ', '71,7'], folder='test(single_labeled)')  # other spelling
-    _touch(str(tmp_path / 'Clip' / 'original' / '00071.mp4'))
+    dfew_tree(str(tmp_path), ['72, 2 ', '71,7'], folder='test(single_labeled)')  # other spelling
     train = DFEWDataset(str(tmp_path), [], subset='train', val_fraction=0.2)
     val = DFEWDataset(str(tmp_path), [], subset='val', val_fraction=0.2)
     test = DFEWDataset(str(tmp_path), [], subset='test')
@@ -44,7 +43,7 @@ def test_dfew_reader_release_layout(tmp_path):
     names = {train.get_data_info(i)['filename'] for i in range(len(train))}
     assert not names & {val.get_data_info(i)['filename'] for i in range(len(val))}
     info = test.get_data_info(0)
-    assert info['filename'].endswith(osp.join('Clip', 'original', '00003.mp4'))
+    assert info['filename'].endswith(osp.join('Clip', 'original', '00072.mp4'))
     assert info['label'] == 1  # "2" = Sad, stray whitespace stripped
     assert test.metainfo['classes'][:3] == ('Happy', 'Sad', 'Neutral')
     # seeded: the same hold-out every time

@@ -36,26 +36,49 @@ def options(root, *extra):
         'optim_wrapper.optimizer.lr=1e-3', *extra]
 
 
+LOADERS = {'0': 'num_workers=0', '1': 'num_workers=1', '1p': 'num_workers=1, persistent'}
+
+
 @pytest.fixture(scope='module')
 def kill_resume(tiny_demo, tmp_path_factory):
+    """Each loader setting: a kill inside epoch 2, resumed from epoch_1.pth, to the end."""
     work = str(tmp_path_factory.mktemp('kill_resume'))
     proc = run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
-                '--kill-at', 'train:2:5', '--write-seconds', '0', '--cfg-options',
-                *options(tiny_demo, 'train_cfg.max_epochs=3')], check=False)
+                '--loaders', *LOADERS, '--kill-at', 'train:2:5', '--write-seconds', '0',
+                '--cfg-options', *options(tiny_demo, 'train_cfg.max_epochs=2')], check=False)
     return work, proc
 
 
-def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(kill_resume):
+@pytest.mark.parametrize('setting', LOADERS.values())
+def test_sigkill_mid_epoch_then_resume_equals_uninterrupted_bit_for_bit(kill_resume, setting):
+    """Weights, best files and metrics as the uninterrupted run's, whatever the loaders do."""
+    work, proc = kill_resume
+    out = proc.stdout + proc.stderr
+    assert f'[{setting}] [killed] killed at epoch 2, iteration 5; no write in progress' in out
+    assert f'[{setting}] [killed] resumed from epoch_1.pth (expected: epoch_1.pth)' in out
+    assert (f'[{setting}] [killed] identical weights: True; identical UAR/WAR: True; '
+            'identical best files: True') in out
+    assert re.search(rf'^{re.escape(setting)} +1 +0 +1 +1 of 1$', out, re.M), out
+
+
+def test_resumed_runs_restore_the_random_states_they_were_saved_with(kill_resume):
+    """Without them, a resumed run drew other random numbers (the data pipeline's offsets,
+    the loader's seeds) and its weights drifted; every checkpoint carries every rank's."""
+    from mmengine.runner.checkpoint import _load_checkpoint
     work, proc = kill_resume
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'killed at epoch 2, iteration 5; no write in progress' in proc.stdout
-    assert 'resumed from epoch_1.pth (expected: epoch_1.pth)' in proc.stdout
-    assert ('identical weights: True; identical UAR/WAR: True; identical best files: True'
-            in proc.stdout)
+    for setting in LOADERS:
+        ckpt = _load_checkpoint(osp.join(work, f'workers{setting}', 'uninterrupted',
+                                         'epoch_2.pth'), map_location='cpu')
+        states = ckpt['random_states']
+        assert states['epoch'] == ckpt['meta']['epoch'] == 2 and len(states['ranks']) == 1
+        assert set(states['ranks'][0]) >= {'python', 'numpy', 'torch'}
+    log = open(glob.glob(osp.join(work, 'workers0', 'logs', 'killed_run1.log'))[0]).read()
+    assert 'resume: the checkpoint' not in log  # no warning that states are missing
 
 
 def test_dist_test_equals_single_process_on_an_odd_split(kill_resume, tiny_demo, tmp_path):
-    ckpt = osp.join(kill_resume[0], 'uninterrupted', 'epoch_3.pth')
+    ckpt = osp.join(kill_resume[0], 'workers0', 'uninterrupted', 'epoch_2.pth')
     proc = run(['python', 'tools/reliability/dist_equals_single.py', DEMO_CONFIG, ckpt,
                 '--work-dir', str(tmp_path), '--cfg-options', *options(tiny_demo)])
     assert 'test split: 7 clips (padded for 2 processes)' in proc.stdout
@@ -141,17 +164,18 @@ def test_epoch_checkpoint_holds_its_validation(uar_only):
 
 @pytest.fixture(scope='module')
 def kill_in_writes(kill_resume, tiny_demo, tmp_path_factory):
+    """Persistent workers (the demo config's), killed twice inside checkpoint writes."""
     work = str(tmp_path_factory.mktemp('kill_in_writes'))
     return run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
-                '--uninterrupted', osp.join(kill_resume[0], 'uninterrupted'), '--kill-at',
+                '--loaders', '1p', '--uninterrupted', kill_resume[0], '--kill-at',
                 'write:best_dfer_nll_epoch_2.pth', 'write:epoch_2.pth', '--cfg-options',
-                *options(tiny_demo, 'train_cfg.max_epochs=3')], check=False)
+                *options(tiny_demo, 'train_cfg.max_epochs=2')], check=False)
 
 
 def test_kill_inside_the_best_file_write_then_resume(kill_in_writes):
     out = kill_in_writes.stdout
     left = re.search(r'killed inside the write of best_dfer_nll_epoch_2\.pth; left '
-                     r'(best_dfer_nll_epoch_2\.pth\.tmp\d+)\n', out)
+                     r'(best_dfer_nll_epoch_2\.pth\.tmp\.[0-9a-f]{8})\n', out)
     assert left, out
     # the previous best files are still there: the redone epoch 2 starts from epoch_1.pth
     assert re.search(r'resumed from epoch_1\.pth \(expected: epoch_1\.pth\); removed: '
@@ -160,7 +184,8 @@ def test_kill_inside_the_best_file_write_then_resume(kill_in_writes):
 
 def test_kill_inside_the_epoch_file_write_then_resume(kill_in_writes):
     out = kill_in_writes.stdout
-    left = re.search(r'killed inside the write of epoch_2\.pth; left (epoch_2\.pth\.tmp\d+)\n', out)
+    left = re.search(r'killed inside the write of epoch_2\.pth; left '
+                     r'(epoch_2\.pth\.tmp\.[0-9a-f]{8})\n', out)
     assert left, out
     # epoch 2's new best file was complete; epoch_1.pth's state does not know it: removed
     assert re.search(r'resumed from epoch_1\.pth \(expected: epoch_1\.pth\); removed: '
@@ -172,8 +197,8 @@ def test_killed_in_writes_ends_as_the_uninterrupted_run(kill_in_writes):
     assert kill_in_writes.returncode == 0, out
     assert 'temporary files at the end: none' in out
     assert 'identical weights: True; identical UAR/WAR: True; identical best files: True' in out
-    assert ('kills: 2 (2 inside a write window); resumed from the expected checkpoint: 2; '
-            'runs equal to the uninterrupted one: 1 of 1') in out
+    assert ('[num_workers=1, persistent] kills: 2 (2 inside a write window); resumed from the '
+            'expected checkpoint: 2; runs equal to the uninterrupted one: 1 of 1') in out
 
 
 def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_path):
@@ -183,19 +208,35 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_pa
     complete = (work / 'epoch_2.pth').read_bytes()
     (work / 'epoch_3.pth').write_bytes(complete[:len(complete) // 2])  # truncated
     (work / 'best_dfer_UAR_epoch_3.pth').write_bytes(complete)  # newer than the state
-    dead = subprocess.Popen(['true'])
-    dead.wait()
-    (work / f'epoch_4.pth.tmp{dead.pid}').write_bytes(complete[:100])  # a killed writer's
+    leftover = _killed_writers_temp_file(str(work / 'epoch_4.pth'), complete[:100])
     (work / 'last_checkpoint').write_text(str(work / 'epo'))  # truncated by a kill
     proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(work), '--resume',
                 *demo_options(tiny_demo, *UAR_ONLY)])
     out = proc.stdout + proc.stderr
     assert f'resume: the newest complete checkpoint is {work}/epoch_2.pth' in out
     assert 'resumed epoch: 2' in out
-    for name in (f'epoch_4.pth.tmp{dead.pid}', 'epoch_3.pth', 'best_dfer_UAR_epoch_3.pth'):
+    for name in (osp.basename(leftover), 'epoch_3.pth', 'best_dfer_UAR_epoch_3.pth'):
         assert f'Removed {work}/{name}: ' in out and not (work / name).exists(), name
     assert (work / 'epoch_2.pth').read_bytes() == complete
     assert (work / 'epoch_1.pth').exists() and (work / 'best_dfer_UAR_epoch_1.pth').exists()
+
+
+def _killed_writers_temp_file(path: str, data: bytes) -> str:
+    """The temporary file of a writer of ``path`` killed after writing ``data``."""
+    code = ('import os, sys, time\n'
+            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
+            'fd, tmp = create_locked_temp(sys.argv[1])\n'
+            'os.write(fd, sys.stdin.buffer.read())\n'
+            'print(tmp, flush=True)\n'
+            'time.sleep(600)\n')
+    writer = subprocess.Popen([sys.executable, '-c', code, path], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+    writer.stdin.write(data)
+    writer.stdin.close()
+    tmp = writer.stdout.readline().decode().strip()
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    return tmp
 
 
 def test_newest_complete_checkpoint_and_stale_temp_files(tmp_path):
@@ -213,14 +254,15 @@ def test_newest_complete_checkpoint_and_stale_temp_files(tmp_path):
     (tmp_path / 'epoch_10.pth').write_bytes((tmp_path / 'epoch_2.pth').read_bytes()[:-30])
     assert hook.newest_complete_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
     assert torch.load(tmp_path / 'epoch_2.pth')['w'].sum() == 6
-    dead = subprocess.Popen(['true'])
-    dead.wait()
-    (tmp_path / f'epoch_3.pth.tmp{dead.pid}').write_bytes(b'x')
-    (tmp_path / f'epoch_4.pth.tmp{os.getpid()}').write_bytes(b'x')  # a live writer's
-    assert AtomicLocalBackend.remove_stale_temp_files(tmp_path) == [
-        str(tmp_path / f'epoch_3.pth.tmp{dead.pid}')]
-    assert sorted(os.listdir(tmp_path)) == [
-        'epoch_1.pth', 'epoch_10.pth', 'epoch_2.pth', f'epoch_4.pth.tmp{os.getpid()}']
+    from ous_mm.fileio.locked_temp_file import create_locked_temp
+    leftover = _killed_writers_temp_file(str(tmp_path / 'epoch_3.pth'), b'x')
+    fd, live = create_locked_temp(str(tmp_path / 'epoch_4.pth'))  # a live writer's
+    try:
+        assert AtomicLocalBackend.remove_stale_temp_files(tmp_path) == [leftover]
+        assert sorted(os.listdir(tmp_path)) == [
+            'epoch_1.pth', 'epoch_10.pth', 'epoch_2.pth', osp.basename(live)]
+    finally:
+        os.close(fd)
 
 
 def test_a_write_killed_midway_leaves_the_previous_file(tmp_path):
@@ -233,13 +275,16 @@ def test_a_write_killed_midway_leaves_the_previous_file(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [osp.join(REPO, 'tools', 'reliability'), os.environ.get('PYTHONPATH', '')]))
     writer = subprocess.Popen([sys.executable, '-c', code, str(target)], cwd=REPO, env=env)
-    temp = tmp_path / f'epoch_1.pth.tmp{writer.pid}'
+
+    def temp():
+        return [p for p in tmp_path.iterdir() if p.name.startswith('epoch_1.pth.tmp.')]
+
     deadline = time.time() + 120
-    while not (temp.exists() and temp.stat().st_size > 0) and time.time() < deadline:
+    while not (temp() and temp()[0].stat().st_size > 0) and time.time() < deadline:
         time.sleep(0.05)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
-    assert temp.exists() and 0 < temp.stat().st_size < 3 * 10**5
+    assert len(temp()) == 1 and 0 < temp()[0].stat().st_size < 3 * 10**5
     assert target.read_bytes() == b'old'
 
 
@@ -309,3 +354,41 @@ def test_a_hung_dataloader_worker_fails_instead_of_waiting_forever(tmp_path):
     with pytest.raises(RuntimeError, match='timed out after 2 seconds'):
         next(iter(loader))
     assert time.time() - start < 60
+
+
+class _Draws(torch.utils.data.Dataset):
+    """Each sample: numbers drawn from the worker's global generators, as pipelines draw."""
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, index: int) -> tuple:
+        import random
+        return index, np.random.rand(), random.random(), torch.rand(()).item()
+
+
+def _epochs(loader, workers, epochs) -> dict:
+    drawn = {}
+    for epoch in epochs:
+        workers.epoch.value = epoch  # what RandomStateHook does before each epoch
+        drawn[epoch] = sorted(tuple(float(x) for x in sample) for batch in loader
+                              for sample in zip(*batch))
+    return drawn
+
+
+@pytest.mark.parametrize('persistent', [True, False])
+def test_loader_workers_draw_by_epoch_not_by_history(persistent):
+    """A persistent worker in its third epoch draws what a new worker does in that epoch."""
+    from torch.utils.data import DataLoader
+
+    from ous_mm.engine.hooks.random_state_hook import EpochSeededWorkers
+
+    def loader():
+        workers = EpochSeededWorkers(None, seed=7, rank=0)
+        return DataLoader(_Draws(), batch_size=2, num_workers=2, persistent_workers=persistent,
+                          worker_init_fn=workers), workers
+
+    lived = _epochs(*loader(), epochs=[0, 1, 2])
+    fresh = _epochs(*loader(), epochs=[2])  # e.g. a run resumed into epoch 2
+    assert fresh[2] == lived[2]
+    assert lived[0] != lived[1] != lived[2]  # new numbers every epoch

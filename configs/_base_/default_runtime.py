@@ -8,9 +8,12 @@ default_scope = 'mmaction'
 # validation, resume from the newest complete checkpoint; ous_mm/engine/hooks). Keep the
 # checkpoint with the lowest validation loss (paper) and the one with the best UAR. Here, not in
 # the schedule: MMEngine refuses a key (default_hooks) defined by two bases of one config.
+# RandomStateHook: checkpoints also hold the random generators' states, so that a resumed run
+# equals the uninterrupted one bit for bit, whatever the data loaders' settings.
 default_hooks = dict(
     checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best=['dfer/nll', 'dfer/UAR'], rule=['less', 'greater']))
+                    save_best=['dfer/nll', 'dfer/UAR'], rule=['less', 'greater']),
+    random_states=dict(type='RandomStateHook'))
 
 # device_ids=None: DDP then uses the module's own device, which works both for CPU processes
 # (gloo; DDP refuses device_ids for a CPU module) and for one GPU per process (NCCL).

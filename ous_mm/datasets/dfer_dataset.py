@@ -90,6 +90,11 @@ class DFERDataset(BaseActionDataset):
         missing_video (str): ``'error'``: a split line whose clip (or its
             face crops) is absent raises an error naming file and line; ``'skip'``: it is skipped,
             counted (``num_skipped``) and logged. Defaults to ``'error'``.
+        allow_test_overlap (bool): For ``'train'``/``'val'``: whether the
+            training list may list clips that the release's test split file
+            of the same fold (:meth:`test_split_file`) lists too. Such a list
+            is an error by default: training or validating on test clips
+            makes the test numbers meaningless. Defaults to False.
         **kwargs: ``BaseActionDataset`` arguments (``test_mode``,
             ``start_index`` (1 by default for frame folders) ...).
     """
@@ -110,6 +115,7 @@ class DFERDataset(BaseActionDataset):
                  face_box_dir: str = 'face_boxes',
                  face_crop_dir: Optional[str] = None,
                  missing_video: str = 'error',
+                 allow_test_overlap: bool = False,
                  **kwargs) -> None:
         for name, value, allowed in (('subset', subset, ('train', 'val', 'test')),
                                      ('media', media, ('video', 'frames')),
@@ -119,6 +125,7 @@ class DFERDataset(BaseActionDataset):
         self.subset, self.val_fraction, self.val_seed = subset, val_fraction, val_seed
         self.media, self.video_ext, self.frame_tmpl = media, video_ext, frame_tmpl
         self.missing_video = missing_video
+        self.allow_test_overlap = allow_test_overlap
         self.face_box_root = osp.abspath(osp.join(data_root, face_box_dir))
         self.face_crop_root = (osp.abspath(osp.join(data_root, face_crop_dir))
                                if face_crop_dir else None)
@@ -131,8 +138,33 @@ class DFERDataset(BaseActionDataset):
                          **kwargs)
 
     @abstractmethod
-    def read_split(self) -> List[Tuple[str, int, str]]:
-        """``(clip path under video_dir without extension, label, 'file:line')`` per line."""
+    def read_split(self, path: Optional[str] = None) -> List[Tuple[str, int, str]]:
+        """``(clip path under video_dir without extension, label, 'file:line')`` per line.
+
+        Args:
+            path (str, optional): The split file. Defaults to ``self.ann_file``.
+        """
+
+    def test_split_file(self) -> Optional[str]:
+        """The release's test split file that a training list must not overlap, if any."""
+        return None
+
+    def check_test_overlap(self, rows: List[Tuple[str, int, str]]) -> None:
+        """An error when the training list shares clips with the test split file."""
+        test_file = self.test_split_file()
+        if (self.subset == 'test' or self.allow_test_overlap or test_file is None
+                or not osp.isfile(test_file) or osp.abspath(test_file) == self.ann_file):
+            return
+        test = {clip for clip, _, _ in self.read_split(test_file)}
+        shared = [f'line {where.rsplit(":", 1)[1]} ({clip})' for clip, _, where in rows
+                  if clip in test]
+        if shared:
+            raise ValueError(
+                f'{self.ann_file}: {len(shared)} of its {len(rows)} clips are in the test split '
+                f'{test_file} too ({", ".join(shared[:3])}{", ..." * (len(shared) > 3)}); '
+                'training or validating on test clips makes the test numbers meaningless. Use '
+                'the training and test files of one fold of the release (or set '
+                'allow_test_overlap=True if this is meant).')
 
     def clip_info(self, clip: str, label: int, where: str) -> Optional[dict]:
         """The data info of one clip; ``None`` when it is missing and skipped."""
@@ -186,6 +218,7 @@ class DFERDataset(BaseActionDataset):
     def load_data_list(self) -> List[dict]:
         rows = self.read_split()
         self.check_rows(rows)
+        self.check_test_overlap(rows)
         data_list = [info for info in (self.clip_info(*row) for row in rows) if info is not None]
         if not data_list:
             raise FileNotFoundError(

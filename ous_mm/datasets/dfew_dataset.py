@@ -3,7 +3,7 @@ import csv
 import io
 import os.path as osp
 import re
-from typing import Callable, List, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from mmaction.registry import DATASETS
 
@@ -31,7 +31,9 @@ class DFEWDataset(DFERDataset):
     ``video_name,label``; ``video_name`` an integer in ASCII digits
     (zero-padded to 5 digits on disk), ``label`` 1 Happy, 2 Sad, 3 Neutral,
     4 Angry, 5 Surprise, 6 Disgust, 7 Fear (stored here as 0..6); each clip
-    once. Anything else is an error naming file and line. The folder
+    once; no other column (empty trailing cells are ignored); a training
+    list shares no clip with the fold's test list. Anything else is an error
+    naming file and line. The folder
     spelling ``single_labeled`` is accepted too. Frames extracted from the
     clips can replace them (``media='frames'``, ``video_dir`` the folder of
     ``NNNNN/`` frame folders).
@@ -73,21 +75,33 @@ class DFEWDataset(DFERDataset):
         raise FileNotFoundError(f'DFEW split file not found: {expected} (expected the release '
                                 'layout, see DFEWDataset)')
 
-    def read_split(self) -> List[Tuple[str, int, str]]:
-        rows = list(csv.reader(io.StringIO(read_split_file(self.ann_file), newline='')))
-        if not rows or [c.strip().lower() for c in rows[0][:2]] != ['video_name', 'label']:
-            raise ValueError(f'{self.ann_file}:1: expected the header "video_name,label", '
+    def test_split_file(self) -> Optional[str]:
+        """The test split file of this fold (``None`` if the release folder lacks it)."""
+        try:
+            return self.split_file(self.data_root, 'test', self.fold)
+        except FileNotFoundError:
+            return None
+
+    def read_split(self, path: Optional[str] = None) -> List[Tuple[str, int, str]]:
+        path = path or self.ann_file
+        rows = list(csv.reader(io.StringIO(read_split_file(path), newline='')))
+        # trailing empty cells (a spreadsheet's "1,3,") are harmless; any other column is not
+        # DFEW's and could mean the columns are not the ones read
+        if (not rows or [c.strip().lower() for c in rows[0][:2]] != ['video_name', 'label']
+                or any(c.strip() for c in rows[0][2:])):
+            raise ValueError(f'{path}:1: expected the header "video_name,label", '
                              f'got {rows[0] if rows else "an empty file"}')
         out = []
         for lineno, row in enumerate(rows[1:], start=2):
-            where = f'{self.ann_file}:{lineno}'
+            where = f'{path}:{lineno}'
             cells = [c.strip() for c in row]
             if not any(cells):
                 continue
             # ASCII digits only: int() also reads '0_1' and full-width digits, other clips
-            if len(cells) < 2 or not all(re.fullmatch('[0-9]+', c) for c in cells[:2]):
-                raise ValueError(f'{where}: expected "<video number>,<label 1-7>" in ASCII '
-                                 f'digits, as in the release, got {",".join(row)!r}')
+            if (len(cells) < 2 or not all(re.fullmatch('[0-9]+', c) for c in cells[:2])
+                    or any(cells[2:])):
+                raise ValueError(f'{where}: expected "<video number>,<label 1-7>" (two columns) '
+                                 f'in ASCII digits, as in the release, got {",".join(row)!r}')
             name, label = int(cells[0]), int(cells[1])
             if not 1 <= label <= len(DFEW_CLASSES):
                 raise ValueError(f'{where}: label {label} is outside 1-7 '

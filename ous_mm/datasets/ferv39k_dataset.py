@@ -1,7 +1,7 @@
 """FERV39k as released: original clips and the All_scenes split lists."""
 import os.path as osp
 import re
-from typing import Callable, List, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from mmaction.registry import DATASETS
 
@@ -24,7 +24,8 @@ class FERV39kDataset(DFERDataset):
 
     Split lines: ``<Scene>/<Emotion>/<id> <Label>`` (space separated, no
     header, UTF-8 with or without a byte-order mark), the label a word; each
-    clip once. Anything else is an error naming file and line. Labels are
+    clip once; no other column; a training list shares no clip with
+    ``test_All.csv``. Anything else is an error naming file and line. Labels are
     mapped onto DFEW's class order (Happy, Sad, Neutral, Angry, Surprise,
     Disgust, Fear), the one order ous-mm uses for every dataset.
 
@@ -46,24 +47,30 @@ class FERV39kDataset(DFERDataset):
                  video_dir: str = '0_7_LabelClips',
                  split_dir: str = '4_setups/All_scenes',
                  **kwargs) -> None:
-        ann_file = osp.join(data_root, split_dir,
+        self.split_root = osp.join(data_root, split_dir)
+        ann_file = osp.join(self.split_root,
                             'test_All.csv' if subset == 'test' else 'train_All.csv')
         if not osp.isfile(ann_file):
             raise FileNotFoundError(f'FERV39k split file not found: {ann_file} (expected the '
                                     'release layout, see FERV39kDataset)')
         super().__init__(ann_file, data_root, pipeline, subset, video_dir, **kwargs)
 
-    def read_split(self) -> List[Tuple[str, int, str]]:
+    def test_split_file(self) -> Optional[str]:
+        """``test_All.csv`` beside the training list."""
+        return osp.join(self.split_root, 'test_All.csv')
+
+    def read_split(self, path: Optional[str] = None) -> List[Tuple[str, int, str]]:
+        path = path or self.ann_file
         words = {c.lower(): i for i, c in enumerate(DFEW_CLASSES)}
         out = []
-        for lineno, line in enumerate(read_split_file(self.ann_file).split('\n'), start=1):
+        for lineno, line in enumerate(read_split_file(path).split('\n'), start=1):
             parts = line.split()
             if not parts:
                 continue
             if (len(parts) != 2 or parts[1].lower() not in words
                     or not CLIP_PATH.fullmatch(parts[0])):
-                raise ValueError(f'{self.ann_file}:{lineno}: expected "<Scene>/<Emotion>/'
-                                 f'<id> <label>" with a label in {DFEW_CLASSES}, got '
+                raise ValueError(f'{path}:{lineno}: expected "<Scene>/<Emotion>/<id> <label>" '
+                                 f'(two columns) with a label in {DFEW_CLASSES}, got '
                                  f'{line.strip()!r}')
-            out.append((parts[0], words[parts[1].lower()], f'{self.ann_file}:{lineno}'))
+            out.append((parts[0], words[parts[1].lower()], f'{path}:{lineno}'))
         return out

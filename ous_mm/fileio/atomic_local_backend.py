@@ -8,34 +8,29 @@ from typing import IO, List, Union
 from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
-    return True
+from .locked_temp_file import TEMP_INFIX, create_locked_temp, remove_if_stale
 
 
 @register_backend('atomic_local')
 class AtomicLocalBackend(LocalBackend):
     """MMEngine's ``LocalBackend`` with atomic ``put`` and ``put_text``.
 
-    The data goes to ``<file>.tmp<pid>`` in the same folder, is flushed to disk
+    The data goes to a new temporary file ``<file>.tmp.<8 hex digits>`` in the
+    same folder, locked by the writer while it exists, is flushed to disk
     (``fsync``) and renamed over ``<file>`` (``os.replace``, atomic on POSIX),
     so a process killed at any instant leaves either the previous file or the
     complete new one, never a truncated file under the final name; at worst a
-    temporary file, which :meth:`remove_stale_temp_files` cleans up.
+    temporary file that nobody locks any more, which
+    :meth:`remove_stale_temp_files` cleans up. A failed write (a full disk)
+    leaves nothing behind and raises an ``OSError`` naming the file.
 
     Registered under the name ``'atomic_local'``: it is used only where it is
     named (``backend_args=dict(backend='atomic_local')``), e.g. by
     ``SafeCheckpointHook``; MMEngine's own ``LocalBackend`` is unchanged.
     """
 
-    # `<name>.tmp<pid>`: the pid tells a dead writer's leftover from a live writer's file
-    TEMP_NAME = re.compile(r'(?P<target>.+)\.tmp(?P<pid>\d+)')
+    # `<name>.tmp.<8 hex digits>` (ous_mm.fileio.locked_temp_file)
+    TEMP_NAME = re.compile(r'(?P<target>.+)' + TEMP_INFIX.pattern)
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
         """Write bytes to ``filepath`` atomically (creating its folder).
@@ -56,23 +51,13 @@ class AtomicLocalBackend(LocalBackend):
         """
         self._write_atomically(filepath, 'w', obj, encoding=encoding)
 
-    @staticmethod
-    def temp_path(filepath: Union[str, Path]) -> str:
-        """The temporary file that this process writes before it becomes ``filepath``.
-
-        Args:
-            filepath (str or Path): The final path.
-
-        Returns:
-            str: ``<filepath>.tmp<pid>``.
-        """
-        return f'{filepath}.tmp{os.getpid()}'
-
     @classmethod
     def remove_stale_temp_files(cls, folder: Union[str, Path]) -> List[str]:
         """Remove the temporary files that killed writers left in ``folder``.
 
-        Files of writers that still run are kept.
+        A file is stale when nobody holds its lock (see
+        :func:`~ous_mm.fileio.locked_temp_file.create_locked_temp`); the files of
+        writers that still run are kept, whatever their process ids.
 
         Args:
             folder (str or Path): The folder to clean (not its sub-folders).
@@ -84,8 +69,7 @@ class AtomicLocalBackend(LocalBackend):
         for name in sorted(os.listdir(folder)) if osp.isdir(folder) else []:
             match = cls.TEMP_NAME.fullmatch(name)
             path = osp.join(folder, name)
-            if match and osp.isfile(path) and not _pid_alive(int(match.group('pid'))):
-                os.remove(path)
+            if match and osp.isfile(path) and remove_if_stale(path):
                 removed.append(path)
         return removed
 
@@ -94,17 +78,21 @@ class AtomicLocalBackend(LocalBackend):
         filepath = str(filepath)
         folder = osp.dirname(osp.abspath(filepath))
         os.makedirs(folder, exist_ok=True)
-        tmp = self.temp_path(filepath)
+        fd, tmp = create_locked_temp(filepath)
         try:
-            with open(tmp, mode, **open_args) as f:
+            # the lock lives as long as this descriptor: closed only after the rename
+            with open(os.dup(fd), mode, **open_args) as f:
                 self._write(f, obj)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, filepath)
-        except BaseException:
-            if osp.exists(tmp):  # a failed write (disk full, ...) leaves nothing behind
+        except OSError as err:  # e.g. a full disk: say which file could not be written
+            raise OSError(err.errno, f'{err.strerror}: cannot write {filepath} (the previous '
+                          'file, if any, is unchanged)') from err
+        finally:
+            if osp.exists(tmp):  # a failed write leaves nothing behind
                 os.remove(tmp)
-            raise
+            os.close(fd)
         # the rename itself reaches the disk only with the folder's entry
         dir_fd = os.open(folder, os.O_RDONLY)
         try:

@@ -1,8 +1,10 @@
 """Kill training runs with SIGKILL at chosen or random instants, resume them, compare.
 
-Runs CONFIG through tools/train.py once uninterrupted, then again, killed (SIGKILL to its whole
-process group, dataloader workers included) at each instant of ``--kill-at`` in turn, resumed
-with ``--resume`` after each kill, and finally resumed to the end. An instant is:
+For each data-loader setting of ``--loaders`` (``N``: ``num_workers=N``; ``Np``: N persistent
+workers; default ``0 2 2p``), runs CONFIG through tools/train.py once uninterrupted, then again,
+killed (SIGKILL to its whole process group, dataloader workers included) at each instant of
+``--kill-at`` in turn, resumed with ``--resume`` after each kill, and finally resumed to the
+end. An instant is:
 
   train:E:I    training iteration I of epoch E
   val:E:I      validation iteration I after epoch E
@@ -16,12 +18,15 @@ write checkpoints through ``slow_atomic_local_backend.py`` (about ``--write-seco
 so that a write window is wide enough to be hit on purpose.
 
 Prints each kill (where, and whether inside a write window: a temporary file left behind), what
-the resume started from and removed, and whether the final weights, the best files (names and
-weights) and the last validation UAR/WAR equal the uninterrupted run's; exit code 1 if not.
+the resume started from and removed, and whether the final weights (bit for bit), the best
+files (names and weights) and the last validation UAR/WAR equal the uninterrupted run's of the
+same setting; then, per setting, the kills, how many fell inside a write window and whether
+every run ended bit-identical; exit code 1 if any did not.
 
-Exact equality needs deterministic settings (``randomness=dict(seed=..., deterministic=True)``,
-set by the ous-mm configs) and non-persistent dataloader workers, which MMEngine seeds the same
-way every epoch (forced here); the interrupted epoch is trained again from the last checkpoint.
+Exact equality needs deterministic settings (``randomness=dict(seed=..., deterministic=True)``)
+and ``RandomStateHook`` (both set by the ous-mm configs), which saves the random generators'
+states with each checkpoint and seeds the loader workers by epoch; the interrupted epoch is
+trained again from the last checkpoint.
 """
 import argparse
 import glob
@@ -69,9 +74,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='of the random instants')
     parser.add_argument('--write-seconds', type=float, default=1.0,
                         help='duration of one checkpoint write in the killed runs (0: normal)')
+    parser.add_argument('--loaders', nargs='+', default=['0', '2', '2p'], metavar='SETTING',
+                        help='data-loader settings, each N (num_workers=N) or Np (N persistent '
+                        'workers), for training and validation')
     parser.add_argument('--uninterrupted',
-                        help='work dir of a finished uninterrupted run of the same config and '
-                        'options to compare with (default: train one)')
+                        help='work dir of an earlier run of this script with the same config, '
+                        'options and settings: its uninterrupted runs are compared with '
+                        '(default: train them)')
     parser.add_argument('--cfg-options', nargs='+', default=[])
     return parser.parse_args()
 
@@ -94,9 +103,24 @@ def describe(instant: Instant) -> str:
     return f'inside the write of {instant[1]}'
 
 
-def train_cmd(config: str, args, work_dir: str, *extra: str) -> list:
-    options = [*args.cfg_options, 'default_hooks.logger.interval=1',
-               *[f'{k}_dataloader.persistent_workers=False' for k in ('train', 'val')]]
+def parse_loader(text: str) -> Tuple[str, List[str]]:
+    """``'2p'`` -> (``'num_workers=2, persistent'``, the config options)."""
+    match = re.fullmatch(r'(\d+)(p?)', text)
+    if not match or (match.group(2) and int(match.group(1)) == 0):
+        sys.exit(f'--loaders {text!r}: expected N (num_workers=N) or Np (N > 0 persistent '
+                 'workers)')
+    workers, persistent = int(match.group(1)), bool(match.group(2))
+    options = []
+    for loader in ('train', 'val'):
+        options += [f'{loader}_dataloader.num_workers={workers}',
+                    f'{loader}_dataloader.persistent_workers={persistent}']
+        if not workers:  # PyTorch refuses a timeout without workers
+            options.append(f'{loader}_dataloader.timeout=0')
+    return f'num_workers={workers}{", persistent" * persistent}', options
+
+
+def train_cmd(config: str, args, loader: List[str], work_dir: str, *extra: str) -> list:
+    options = [*args.cfg_options, 'default_hooks.logger.interval=1', *loader]
     return [sys.executable, TRAIN, config, '--work-dir', work_dir, *extra,
             '--cfg-options', *options]
 
@@ -207,19 +231,19 @@ def expected_start(instant: Instant) -> Optional[str]:
     return f'epoch_{epoch - 1}.pth' if epoch > 1 else None
 
 
-def killed_series(args, config: str, work_dir: str, instants: List[Instant],
+def killed_series(args, config: str, loader: List[str], work_dir: str, instants: List[Instant],
                   rng: random.Random, label: str) -> List[tuple]:
     """Kill a run at each instant in turn, resume after each; return (instant, left, resume)."""
-    logs = osp.join(args.work_dir, 'logs')
+    logs = osp.join(osp.dirname(work_dir), 'logs')
     os.makedirs(logs, exist_ok=True)
     log = [osp.join(logs, f'{label}_run{k}.log') for k in range(len(instants) + 1)]
     left = []
     for k, instant in enumerate(instants):
         resume = ('--resume', ) if k else ()
-        left.append(run_until(train_cmd(config, args, work_dir, *resume), work_dir, log[k],
-                              instant, rng, args.write_seconds))
+        left.append(run_until(train_cmd(config, args, loader, work_dir, *resume), work_dir,
+                              log[k], instant, rng, args.write_seconds))
     with open(log[-1], 'w') as f:  # the last resume runs to the end
-        proc = subprocess.run(train_cmd(config, args, work_dir, '--resume'), cwd=ROOT,
+        proc = subprocess.run(train_cmd(config, args, loader, work_dir, '--resume'), cwd=ROOT,
                               env=run_env(), stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode:
         sys.exit(f'the resumed run failed (exit {proc.returncode}); its log ({log[-1]}) ends:\n'
@@ -242,44 +266,54 @@ def final_state(work_dir: str) -> tuple:
     return osp.basename(ckpt), state, val, best
 
 
-def same_state(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor]) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+def differing(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor]) -> List[str]:
+    """The tensors that are not bit-identical (``torch.equal``), or missing on one side."""
+    return sorted(k for k in a.keys() | b.keys()
+                  if k not in a or k not in b or not torch.equal(a[k], b[k]))
 
 
-def compare(straight: tuple, killed: tuple, table: bool) -> bool:
+def compare(straight: tuple, killed: tuple, table: bool, label: str) -> bool:
     name_a, a, val_a, best_a = straight
     name_b, b, val_b, best_b = killed
-    same_weights = name_a == name_b and same_state(a, b)
+    diff = differing(a, b)
+    same_weights = name_a == name_b and not diff
     same_metrics = all(val_a[k] == val_b[k] for k in ('dfer/UAR', 'dfer/WAR'))
     same_best = best_a.keys() == best_b.keys() and all(
-        best_a[n][:2] == best_b[n][:2] and same_state(best_a[n][2], best_b[n][2]) for n in best_a)
+        best_a[n][:2] == best_b[n][:2] and not differing(best_a[n][2], best_b[n][2])
+        for n in best_a)
     if table:
         print(f'{"":<14}{"uninterrupted":>16}{"killed+resumed":>16}')
         print(f'{"checkpoint":<14}{name_a:>16}{name_b:>16}')
         for key in ('dfer/UAR', 'dfer/WAR', 'dfer/nll'):
             print(f'{key:<14}{val_a[key]:>16.4f}{val_b[key]:>16.4f}')
         print(f'best files: {sorted(best_a)} | {sorted(best_b)}')
-    print(f'identical weights: {same_weights}; identical UAR/WAR: {same_metrics}; '
+    if diff:
+        common = [k for k in diff if k in a and k in b and a[k].shape == b[k].shape]
+        worst = max(((a[k].double() - b[k].double()).abs().max().item() for k in common),
+                    default=float('nan'))
+        print(f'[{label}] {len(diff)} of {len(a)} tensors differ (max difference {worst:.3g})')
+    print(f'[{label}] identical weights: {same_weights}; identical UAR/WAR: {same_metrics}; '
           f'identical best files: {same_best}')
     return same_weights and same_metrics and same_best
 
 
-def main() -> None:
-    args = parse_args()
-    os.makedirs(args.work_dir, exist_ok=True)
-    straight = args.uninterrupted or osp.join(args.work_dir, 'uninterrupted')
+def run_setting(args, text: str, config: str) -> dict:
+    """Uninterrupted and killed runs with one loader setting; their counts."""
+    label, loader = parse_loader(text)
+    base = osp.join(args.work_dir, f'workers{text}')
+    os.makedirs(base, exist_ok=True)
+    straight = osp.join(args.uninterrupted or args.work_dir, f'workers{text}', 'uninterrupted')
     if not args.uninterrupted:
-        log = osp.join(args.work_dir, 'uninterrupted.log')
+        log = osp.join(base, 'uninterrupted.log')
         with open(log, 'w') as f:
-            proc = subprocess.run(train_cmd(args.config, args, straight), cwd=ROOT, stdout=f,
-                                  stderr=subprocess.STDOUT)
+            proc = subprocess.run(train_cmd(args.config, args, loader, straight), cwd=ROOT,
+                                  stdout=f, stderr=subprocess.STDOUT)
         if proc.returncode:
-            sys.exit(f'the uninterrupted run failed (exit {proc.returncode}); its log ({log}) '
-                     'ends:\n' + open(log).read()[-3000:])
+            sys.exit(f'[{label}] the uninterrupted run failed (exit {proc.returncode}); its log '
+                     f'({log}) ends:\n' + open(log).read()[-3000:])
     plan = read_plan(straight)
     reference = final_state(straight)
-    config = slow_write_config(args) if args.write_seconds > 0 else args.config
-    rng = random.Random(args.seed)
+    rng = random.Random(f'{args.seed}:{text}')
     if args.random_kills:
         series = [[draw_instant(rng, plan)] for _ in range(args.random_kills)]
     else:
@@ -287,26 +321,44 @@ def main() -> None:
 
     kills = in_window = resumed = equal = 0
     for s, instants in enumerate(series):
-        label = f'killed_{s + 1}' if args.random_kills else 'killed'
-        work = osp.join(args.work_dir, label)
-        records = killed_series(args, config, work, instants, rng, label)
+        name = f'killed_{s + 1}' if args.random_kills else 'killed'
+        tag = f'{label}] [{name}'
+        work = osp.join(base, name)
+        records = killed_series(args, config, loader, work, instants, rng, name)
         for instant, left, (start, removed) in records:
             kills += 1
             in_window += bool(left)
             resumed += start == expected_start(instant)
-            print(f'[{label}] killed {describe(instant)}; '
+            print(f'[{tag}] killed {describe(instant)}; '
                   f'{"left " + ", ".join(left) if left else "no write in progress"}')
-            print(f'[{label}] resumed from {start or "the beginning"} (expected: '
+            print(f'[{tag}] resumed from {start or "the beginning"} (expected: '
                   f'{expected_start(instant) or "the beginning"}); removed: '
                   f'{", ".join(removed) or "nothing"}')
         leftover = temp_files(work)
-        print(f'[{label}] temporary files at the end: {", ".join(leftover) or "none"}')
-        equal += compare(reference, final_state(work), table=not args.random_kills) and (
+        print(f'[{tag}] temporary files at the end: {", ".join(leftover) or "none"}')
+        equal += compare(reference, final_state(work), not args.random_kills, tag) and (
             not leftover)
-    print(f'kills: {kills} ({in_window} inside a write window); resumed from the expected '
-          f'checkpoint: {resumed}; '
-          f'runs equal to the uninterrupted one: {equal} of {len(series)}')
-    sys.exit(0 if equal == len(series) and resumed == kills else 1)
+    print(f'[{label}] kills: {kills} ({in_window} inside a write window); resumed from the '
+          f'expected checkpoint: {resumed}; runs equal to the uninterrupted one: {equal} of '
+          f'{len(series)}', flush=True)
+    return dict(label=label, kills=kills, in_window=in_window, resumed=resumed, equal=equal,
+                runs=len(series))
+
+
+def main() -> None:
+    args = parse_args()
+    os.makedirs(args.work_dir, exist_ok=True)
+    for text in args.loaders:
+        parse_loader(text)  # every setting checked before the first run
+    config = slow_write_config(args) if args.write_seconds > 0 else args.config
+    results = [run_setting(args, text, config) for text in args.loaders]
+    print(f'\n{"loader setting":<28}{"kills":>6}{"in a write":>12}{"resumed right":>15}'
+          f'{"bit-identical runs":>20}')
+    for r in results:
+        print(f'{r["label"]:<28}{r["kills"]:>6}{r["in_window"]:>12}{r["resumed"]:>15}'
+              f'{str(r["equal"]) + " of " + str(r["runs"]):>20}')
+    ok = all(r['equal'] == r['runs'] and r['resumed'] == r['kills'] for r in results)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == '__main__':

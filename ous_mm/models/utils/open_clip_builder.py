@@ -1,12 +1,20 @@
 """Building the frozen open_clip model: real weights by tag or file, random only when asked."""
+import logging
 import os.path as osp
-import warnings
+import pickle
+import socket
+import urllib.request
 import zipfile
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
+from urllib.parse import urlparse
 
 import open_clip
+import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
+
+from ...compat import weights_only_reason
 
 RANDOM = 'random'
 
@@ -22,26 +30,157 @@ def weights_help(model_name: str, tag: str = 'openai') -> str:
             f"OpenAI's own released archive (e.g. ViT-L-14.pt) is read too.")
 
 
-def _is_torchscript(path: str) -> bool:
-    """OpenAI's released CLIP files are TorchScript archives (``<name>/code/`` inside the zip)."""
+class WeightsFileError(ValueError):
+    """A weights file that is not one of the formats read without running code."""
+
+
+# What ``torch.jit.save`` writes under the archive's one top-level folder (OpenAI's released
+# CLIP files are such archives): all of these, and code/ with the TorchScript sources.
+_TORCHSCRIPT_ENTRIES = ('data.pkl', 'constants.pkl')
+_TORCHSCRIPT_VERSION = ('version', '.data/version')
+_EXPECTED = ('Expected the weights as a state dict saved with torch.save (see the README, '
+             '"Train and test on DFEW / FERV39k", step 1), a .safetensors file, or OpenAI\'s '
+             'released TorchScript archive (e.g. ViT-L-14.pt)')
+
+
+def weights_file_kind(path: str) -> str:
+    """What a weights file is, from its structure (no part of it is unpickled).
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        str: ``'torchscript'`` (a TorchScript archive: one top-level folder
+        holding ``data.pkl``, ``constants.pkl``, ``version`` and TorchScript
+        sources under ``code/``), ``'torch'`` (a ``torch.save`` file: a zip
+        archive with ``data.pkl`` and no code, or the legacy pickle format),
+        ``'safetensors'`` or ``'numpy'`` (``.npz``/``.npy``, read by open_clip
+        without pickle).
+
+    Raises:
+        WeightsFileError: Anything else, saying what the file is.
+    """
+    suffix = osp.splitext(path)[1].lower()
+    if suffix == '.safetensors':
+        return 'safetensors'
+    if suffix in ('.npz', '.npy'):
+        return 'numpy'
     if not zipfile.is_zipfile(path):
-        return False
+        with open(path, 'rb') as f:
+            head = f.read(2)
+        if head[:1] == b'\x80' and head[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05'):
+            return 'torch'  # torch.save's legacy format (a pickle): read weights-only
+        raise WeightsFileError(f'{path} is neither a zip archive nor a pickle (it starts with '
+                               f'{head!r}): not a weights file. {_EXPECTED}')
     with zipfile.ZipFile(path) as archive:
-        return any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
+        names = archive.namelist()
+    roots = {n.split('/', 1)[0] for n in names}
+    entries = {n.split('/', 1)[1] for n in names if '/' in n}
+    if len(roots) != 1 or len(entries) != len(names):
+        raise WeightsFileError(f'{path} is a zip archive with {len(roots)} top-level entries '
+                               f'({", ".join(sorted(roots)[:5])}): not a torch.save file or a '
+                               f'TorchScript archive (one top-level folder). {_EXPECTED}')
+    code = any(n.startswith('code/') and n.endswith('.py') for n in entries)
+    constants = 'constants.pkl' in entries
+    if (all(n in entries for n in _TORCHSCRIPT_ENTRIES) and code
+            and any(n in entries for n in _TORCHSCRIPT_VERSION)):
+        return 'torchscript'
+    if 'data.pkl' in entries and not code and not constants:
+        return 'torch'
+    present = [n for n, there in (('data.pkl', 'data.pkl' in entries),
+                                  ('constants.pkl', constants), ('code/', code)) if there]
+    missing = [n for n in ('data.pkl', 'constants.pkl', 'code/') if n not in present]
+    raise WeightsFileError(
+        f'{path} is a zip archive whose folder {roots.pop()}/ holds '
+        f'{", ".join(present) or "none of data.pkl, constants.pkl, code/"}'
+        f'{" but no " + ", ".join(missing) if present and missing else ""}: neither a '
+        'TorchScript archive (data.pkl, constants.pkl, version and code/) nor a torch.save file '
+        '(data.pkl without code); it was not loaded (its pickles could run code). ' + _EXPECTED)
 
 
-def _load_file(model: nn.Module, model_name: str, path: str, quick_gelu: bool) -> None:
-    """open_clip's own loader ('state_dict' wrappers, position embedding resizing ...)."""
-    torchscript = _is_torchscript(path)
-    if torchscript and not quick_gelu:
-        raise ValueError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
-                         f'{model_name!r} uses GELU: use the "-quickgelu" model '
-                         '(e.g. ViT-L-14-quickgelu)')
-    # weights_only: a pickled state dict cannot run code; a TorchScript archive is no pickle
-    # (torch.load hands it to torch.jit.load)
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*looks like a TorchScript archive')
-        open_clip.load_checkpoint(model, path, strict=True, weights_only=not torchscript)
+def _torchscript_state_dict(path: str, model: nn.Module) -> dict:
+    """The weights of a TorchScript archive, read by TorchScript (no Python unpickling)."""
+    try:
+        archive = torch.jit.load(path, map_location='cpu')
+    except Exception as err:  # TorchScript refuses what it cannot compile or unpickle
+        raise WeightsFileError(f'{path} looks like a TorchScript archive, but TorchScript '
+                               f'cannot load it ({str(err).strip().splitlines()[0]}). '
+                               f'{_EXPECTED}') from err
+    state_dict = archive.state_dict()
+    # OpenAI's archives hold scalars that open_clip's model does not keep (open_clip drops them
+    # too), and buffers the model keeps out of its state dict (e.g. the attention mask)
+    not_saved = {n for n, _ in model.named_buffers()} - set(model.state_dict())
+    for key in ('input_resolution', 'context_length', 'vocab_size', *not_saved):
+        state_dict.pop(key, None)
+    return state_dict
+
+
+def _load_file(model: nn.Module, path: str, quick_gelu: bool, name: str, fix: str) -> None:
+    """Load a weights file into ``model`` without ever unpickling code.
+
+    A TorchScript archive goes through TorchScript only; anything else through
+    open_clip's loader with ``weights_only=True`` (its conversions of release
+    files, position embedding resizing ...).
+    """
+    kind = weights_file_kind(path)
+    if kind == 'torchscript' and not quick_gelu:
+        raise WeightsFileError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
+                               f'{name} uses GELU: {fix}')
+    try:
+        if kind == 'torchscript':
+            model.load_state_dict(_torchscript_state_dict(path, model), strict=True)
+        else:
+            open_clip.load_checkpoint(model, path, strict=True, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise WeightsFileError(
+            f'Refused to load {path}: it holds a pickled object that torch\'s weights-only '
+            f'loader does not admit, and loading it could run code '
+            f'({weights_only_reason(err)}). {_EXPECTED}') from None
+    except RuntimeError as err:  # open_clip / torch: missing, unexpected or mis-sized keys
+        raise WeightsFileError(f'{path} does not fit {name}: {str(err).strip()[:1000]}\n'
+                               'Choose the model the weights were saved from '
+                               '(model_name or model_cfg).') from err
+
+
+def _hub_unreachable() -> bool:
+    """Whether open_clip's downloads would only retry: offline mode, or no route to the hub."""
+    from huggingface_hub import constants
+    if constants.is_offline_mode():
+        return True
+    if urllib.request.getproxies().get('https'):
+        return False  # a proxy may reach it: let huggingface_hub try
+    try:
+        socket.create_connection((urlparse(constants.ENDPOINT).hostname, 443), timeout=3).close()
+    except OSError:
+        return True
+    return False
+
+
+@contextmanager
+def _hub_offline(offline: bool) -> Iterator[None]:
+    """huggingface_hub's offline mode for this block: its cache only, no retries."""
+    from huggingface_hub import constants
+    before = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = before or offline
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = before
+
+
+@contextmanager
+def _without_random_init_warning() -> Iterator[None]:
+    """open_clip logs that a model built without ``pretrained`` is "initialized randomly"."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return 'initialized randomly' not in record.getMessage()
+
+    root = logging.getLogger()
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
 
 
 def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
@@ -68,7 +207,13 @@ def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
     Returns:
         nn.Module: The open_clip model, in eval mode.
     """
-    name = 'a custom open_clip model' if model_cfg is not None else repr(model_name)
+    if model_cfg is not None:
+        gelu = bool(model_cfg.get('quick_gelu'))
+        name = f'the custom open_clip model (model_cfg, quick_gelu={gelu})'
+        fix = 'set model_cfg.quick_gelu=True'
+    else:
+        name = repr(model_name)
+        fix = f'use the "-quickgelu" model ({model_name.replace("-quickgelu", "")}-quickgelu)'
     if weights is None:
         raise ValueError(f'no weights given for the frozen CLIP ({name}): set `weights` to a '
                          "file or an open_clip tag, or to 'random' for a demo.\n" +
@@ -85,8 +230,10 @@ def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
             'demo and the tests, meaningless for real data')
         return (model or open_clip.create_model(model_name)).eval()
     if osp.isfile(weights):
-        model = model or open_clip.create_model(model_name)
-        _load_file(model, model_name, weights, quick_gelu)
+        if model is None:
+            with _without_random_init_warning():  # the file's weights replace them next
+                model = open_clip.create_model(model_name)
+        _load_file(model, weights, quick_gelu, name, fix)
         return model.eval()
     tag = model is None and open_clip.get_pretrained_cfg(model_name, weights)
     if not tag:
@@ -100,8 +247,12 @@ def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
                  model_name.replace('-quickgelu', ''))
         raise ValueError(f"open_clip's {weights!r} weights for {model_name!r} were trained with "
                          f'{trained}, but the model uses {built}: use {other!r}')
+    offline = _hub_unreachable()
     try:
-        return open_clip.create_model(model_name, pretrained=weights).eval()
+        with _hub_offline(offline):  # offline: open_clip's cache, or an error at once
+            return open_clip.create_model(model_name, pretrained=weights).eval()
     except RuntimeError as err:
+        why = ('no network reaches the Hugging Face hub (or HF_HUB_OFFLINE is set) and they '
+               "are not in open_clip's cache" if offline else 'no network?')
         raise RuntimeError(f'cannot get the {weights!r} weights of {model_name!r} from open_clip '
-                           f'(no network?): {err}\n' + weights_help(model_name, weights)) from err
+                           f'({why}): {err}\n' + weights_help(model_name, weights)) from err
