@@ -172,6 +172,16 @@ def test_missing_clips_face_frames_and_split_files(tmp_path):
         _dataset(root, split_dir='split/single/no_caption')  # MAE-DFER's renamed folder
 
 
+def test_a_training_list_that_shares_clips_with_the_test_list_is_refused(tmp_path):
+    root = str(tmp_path)
+    _tree(root, b'00001.mp4 anger\r\n00002.mp4 fear\r\n00003.mp4 neutral\r\n')
+    _tree(root, b'00004.mp4 anger\r\n00002.mp4 fear\r\n', split='test')
+    with pytest.raises(ValueError, match=r'train.txt: 1 of its 3 clips are in the test split .*test.txt too \(line 2 \(00002\)\)'):
+        _dataset(root, val_fraction=0)
+    assert len(_dataset(root, val_fraction=0, allow_test_overlap=True)) == 3
+    assert len(_dataset(root, 'test')) == 2
+
+
 # ---- the 11-class metric ----
 
 def test_dfer_metric_reports_recall_for_all_eleven_classes():

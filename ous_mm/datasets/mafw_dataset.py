@@ -1,7 +1,7 @@
 """MAFW as released: whole-scene clips, aligned face frames and the 5-fold single-label splits."""
 import os.path as osp
 import re
-from typing import Callable, List, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from mmaction.registry import DATASETS
 
@@ -90,11 +90,17 @@ class MAFWDataset(DFERDataset):
             raise FileNotFoundError(f'MAFW split file not found: {ann_file} (expected the '
                                     'release layout, see MAFWDataset; set split_dir to the '
                                     'folder holding set_1 ... set_5)')
+        self.split_dir = split_dir
         super().__init__(ann_file, data_root, pipeline, subset, video_dir, **kwargs)
 
-    def read_split(self) -> List[Tuple[str, int, str]]:
+    def test_split_file(self) -> Optional[str]:
+        """The test split file of this fold."""
+        return osp.join(self.data_root, self.split_dir, f'set_{self.fold}', 'test.txt')
+
+    def read_split(self, path: Optional[str] = None) -> List[Tuple[str, int, str]]:
+        path = path or self.ann_file
         try:
-            text = read_split_file(self.ann_file)
+            text = read_split_file(path)
         except ValueError as err:
             if 'not UTF-8' not in str(err):
                 raise
@@ -107,7 +113,7 @@ class MAFWDataset(DFERDataset):
             parts = line.split()
             if not parts:
                 continue
-            where = f'{self.ann_file}:{lineno}'
+            where = f'{path}:{lineno}'
             name = CLIP_NAME.fullmatch(parts[0]) if len(parts) == 2 else None
             label = parts[-1].lower()
             if name is None or label not in index:
