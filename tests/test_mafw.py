@@ -176,7 +176,8 @@ def test_a_training_list_that_shares_clips_with_the_test_list_is_refused(tmp_pat
     root = str(tmp_path)
     _tree(root, b'00001.mp4 anger\r\n00002.mp4 fear\r\n00003.mp4 neutral\r\n')
     _tree(root, b'00004.mp4 anger\r\n00002.mp4 fear\r\n', split='test')
-    with pytest.raises(ValueError, match=r'train.txt: 1 of its 3 clips are in the test split .*test.txt too \(line 2 \(00002\)\)'):
+    with pytest.raises(ValueError, match=r'train.txt: 1 of its 3 clips are in the test split '
+                       r'.*test.txt too \(line 2 \(00002\)\)'):
         _dataset(root, val_fraction=0)
     assert len(_dataset(root, val_fraction=0, allow_test_overlap=True)) == 3
     assert len(_dataset(root, 'test')) == 2
