@@ -254,8 +254,8 @@ def tiny_openai_archive(tmp_path_factory) -> str:
 def _build_backbone(weights: str, **model_cfg):
     from mmaction.registry import MODELS
     from test_real_use import TINY
-    return MODELS.build(dict(type='FrozenCLIPVision', model_cfg=dict(TINY, **model_cfg),
-                             weights=weights, early_block=1))
+    return MODELS.build(dict(type='FrozenCLIPVision', early_block=1,
+                             clip=dict(model_cfg=dict(TINY, **model_cfg), weights=weights)))
 
 
 def test_zip_with_code_but_no_torchscript_constants_is_refused_unread(tmp_path):

@@ -344,7 +344,7 @@ def other_weights(tmp_path_factory) -> str:
 def test_cache_of_another_encoder_is_refused(cache_setup, other_weights, tmp_path, encoder):
     root, cache = cache_setup
     key, value = ('randomness.seed', 1) if encoder == 'seed' else (
-        'model.backbone.weights', other_weights)
+        'model.clip.weights', other_weights)
     with pytest.raises(SystemExit) as error:
         extract(cache, root, f'{key}={value}')
     message = str(error.value)

@@ -66,7 +66,7 @@ def test_every_config_uses_the_one_order_and_an_eleven_entry_polarity_map():
         assert tuple(cfg.classes) == DFER_CLASSES, name
         assert cfg.model.cls_head.num_classes == 11, name
         assert tuple(cfg.model.cls_head.prompt_learner.class_names) == DFER_CLASSES, name
-        assert cfg.model.backbone.model_name == 'ViT-L-14-quickgelu', name
+        assert cfg.model.clip.model_name == 'ViT-L-14-quickgelu', name
         for loader in ('train', 'val', 'test'):
             dataset = cfg[f'{loader}_dataloader'].dataset
             assert dataset.type == 'MAFWDataset' and dataset.fold == 1, name
@@ -227,11 +227,12 @@ from ous_mm.datasets import dfer_pipelines  # noqa: E402
 
 train_pipeline, test_pipeline = dfer_pipelines(4, 64, face_source='release')
 model = dict(
-    backbone=dict(_delete_=True, type='FrozenCLIPVision', weights='random', early_block=1,
-                  model_cfg=dict(embed_dim=32, vision_cfg=dict(image_size=64, layers=2, width=64,
-                                                               patch_size=16, head_width=32),
-                                 text_cfg=dict(context_length=32, vocab_size=49408, width=64,
-                                               heads=2, layers=1))),
+    clip=dict(_delete_=True, weights='random',
+              model_cfg=dict(embed_dim=32, vision_cfg=dict(image_size=64, layers=2, width=64,
+                                                           patch_size=16, head_width=32),
+                             text_cfg=dict(context_length=32, vocab_size=49408, width=64,
+                                           heads=2, layers=1))),
+    backbone=dict(early_block=1),
     neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=4,
               frames_encoder=dict(num_layers=1, num_heads=2),
               mcfe=dict(num_blocks=1, num_heads=2, num_queries=2)),

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
@@ -26,8 +27,8 @@ def model_cfg(**changes) -> dict:
     """The demo config's model, shrunk further, with `changes` merged in."""
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous_demo.py'))
     cfg.merge_from_dict(dict(model=dict(
-        backbone=dict(_delete_=True, type='FrozenCLIPVision', weights='random', model_cfg=TINY,
-                      early_block=2),
+        clip=dict(_delete_=True, weights='random', model_cfg=TINY),
+        backbone=dict(early_block=2),
         neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=T),
         cls_head=dict(in_channels=32, prompt_learner=dict(n_ctx=4)),
         polarity_head=dict(in_channels=32), alpha=0.0)))
@@ -211,7 +212,7 @@ def _save_clip(path, **kwargs):
 def test_weights_from_local_file_and_checkpoints_without_them(tmp_path):
     path = str(tmp_path / 'tiny_clip.pt')
     clip = _save_clip(path, model_cfg=TINY)
-    cfg = model_cfg(backbone=dict(weights=path))  # the prompt learner takes the same
+    cfg = model_cfg(clip=dict(weights=path))  # both towers
     model = MODELS.build(cfg).eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
@@ -222,6 +223,14 @@ def test_weights_from_local_file_and_checkpoints_without_them(tmp_path):
     state = model.state_dict()
     assert not any(k.startswith(('backbone.visual.', 'cls_head.prompt_learner.text.'))
                    for k in state)
+    # each tower's fingerprint is the one a tower built alone from the file has (as each was
+    # before the recognizer built one CLIP for both), so earlier checkpoints match
+    alone = dict(
+        backbone=MODELS.build(dict(type='FrozenCLIPVision', clip=cfg.clip, early_block=2)),
+        prompt_learner=MODELS.build(dict(cfg.cls_head.prompt_learner, clip=cfg.clip)))
+    for name, tower in alone.items():
+        key = f'{"cls_head." if name == "prompt_learner" else ""}{name}.frozen_fingerprint'
+        assert bytes(state[key].tolist()).hex() == tower.frozen_fingerprint, name
     torch.manual_seed(5)  # different random trainable weights
     other = MODELS.build(cfg).eval()
     other.load_state_dict(state, strict=True)  # frozen weights come from `weights`
@@ -236,8 +245,8 @@ def test_named_model_weights_from_local_file(tmp_path):
     """A named open_clip model (as ViT-L-14 in the paper config) loads a saved state dict."""
     path = str(tmp_path / 'vit-s-32.pt')
     clip = _save_clip(path, model_name='ViT-S-32')
-    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_name='ViT-S-32',
-                                 weights=path))
+    backbone = MODELS.build(dict(type='FrozenCLIPVision',
+                                 clip=dict(model_name='ViT-S-32', weights=path)))
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         assert torch.equal(backbone(x)['feat'], clip.visual(x))
@@ -245,8 +254,8 @@ def test_named_model_weights_from_local_file(tmp_path):
 
 def test_missing_weights_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match='neither a file nor an open_clip tag'):
-        MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY,
-                          weights=str(tmp_path / 'nope.pt')))
+        MODELS.build(dict(type='FrozenCLIPVision',
+                          clip=dict(model_cfg=TINY, weights=str(tmp_path / 'nope.pt'))))
 
 
 def test_prompt_learner_equals_clip_text_encoder(tmp_path):
@@ -255,7 +264,7 @@ def test_prompt_learner_equals_clip_text_encoder(tmp_path):
     path = str(tmp_path / 'clip.pt')
     clip = _save_clip(path, model_cfg=TINY)
     learner = MODELS.build(dict(type='CoOpPromptLearner', class_names=('Happy', 'Sad'), n_ctx=4,
-                                model_cfg=TINY, weights=path)).eval()
+                                clip=dict(model_cfg=TINY, weights=path))).eval()
     assert learner.tokens.shape[1] < TINY['text_cfg']['context_length']
     with torch.no_grad():
         word = clip.token_embedding(open_clip.tokenize(['X'], context_length=32)[0, 1:2])
@@ -263,3 +272,129 @@ def test_prompt_learner_equals_clip_text_encoder(tmp_path):
         tokens = open_clip.tokenize(['X X X X Happy.', 'X X X X Sad.'], context_length=32)
         ref = F.normalize(clip.encode_text(tokens), dim=-1)
         assert torch.allclose(learner(), ref, atol=1e-5)
+
+
+# ---- one frozen CLIP for both towers ----
+
+def _counting_clip_builds(monkeypatch) -> list:
+    """Every open_clip CLIP model built from now on (open_clip's own constructor, counted)."""
+    built = []
+    init = open_clip.CLIP.__init__
+
+    def counted(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(open_clip.CLIP, '__init__', counted)
+    return built
+
+
+@pytest.mark.parametrize('weights', ['random', 'file'])
+def test_the_recognizer_builds_one_clip_for_both_towers(monkeypatch, tmp_path, weights):
+    if weights == 'file':
+        weights = str(tmp_path / 'clip.pt')
+        _save_clip(weights, model_cfg=TINY)
+    built = _counting_clip_builds(monkeypatch)
+    model = MODELS.build(model_cfg(clip=dict(weights=weights)))
+    assert len(built) == 1
+    clip, text = built[0], model.cls_head.prompt_learner.text
+    assert model.backbone.visual is clip.visual
+    assert (text.token_embedding, text.transformer, text.ln_final) == (
+        clip.token_embedding, clip.transformer, clip.ln_final)
+    assert torch.equal(text.positional_embedding, clip.positional_embedding)
+    assert torch.equal(text.text_projection, clip.text_projection)
+
+
+def test_clip_settings_in_a_tower_of_the_recognizer_are_refused():
+    """One place for the CLIP: an older config's backbone.weights says where it moved."""
+    with pytest.raises(ValueError, match=r'model.backbone sets weights: OUSRecognizer builds one '
+                       r'frozen CLIP.*model.clip.weights=FILE'):
+        MODELS.build(model_cfg(backbone=dict(weights='random')))
+    with pytest.raises(ValueError, match='model.cls_head.prompt_learner sets model_name, weights'):
+        MODELS.build(model_cfg(cls_head=dict(prompt_learner=dict(model_name='ViT-B-32',
+                                                                 weights='openai'))))
+
+
+def _vision_keys(blocks: int) -> list:
+    block = [f'{a}.{b}' for a, b in (
+        ('attn', 'in_proj_bias'), ('attn', 'in_proj_weight'), ('attn', 'out_proj.bias'),
+        ('attn', 'out_proj.weight'), ('ln_1', 'bias'), ('ln_1', 'weight'), ('ln_2', 'bias'),
+        ('ln_2', 'weight'), ('mlp', 'c_fc.bias'), ('mlp', 'c_fc.weight'), ('mlp', 'c_proj.bias'),
+        ('mlp', 'c_proj.weight'))]
+    return [f'transformer.resblocks.{i}.{k}' for i in range(blocks) for k in block]
+
+
+def test_random_towers_are_saved_under_the_keys_of_earlier_checkpoints():
+    """The frozen towers' keys as ous-mm has always written them (random weights are saved),
+    so checkpoints written before the CLIP was built once load."""
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg()).eval()
+    state = model.state_dict()
+    visual = ['class_embedding', 'conv1.weight', 'ln_post.bias', 'ln_post.weight', 'ln_pre.bias',
+              'ln_pre.weight', 'positional_embedding', 'proj', *_vision_keys(4)]
+    text = ['ln_final.bias', 'ln_final.weight', 'positional_embedding', 'text_projection',
+            'token_embedding.weight', *_vision_keys(2)]
+    assert sorted(k for k in state if k.startswith(('backbone.', 'cls_head.'))) == sorted(
+        ['cls_head.log_logit_scale', 'cls_head.prompt_learner.ctx'] +
+        [f'backbone.visual.{k}' for k in visual] +
+        [f'cls_head.prompt_learner.text.{k}' for k in text])
+    torch.manual_seed(1)  # another random CLIP: the checkpoint's towers replace it
+    other = MODELS.build(model_cfg()).eval()
+    other.load_state_dict(state, strict=True)
+    inputs, samples = batch(model)
+    with torch.no_grad():
+        assert torch.equal(model(inputs, samples, mode='predict')[0].pred_score,
+                           other(inputs, samples, mode='predict')[0].pred_score)
+
+
+def test_early_features_are_the_early_blocks_output(model):
+    """forward_intermediates gives what a forward hook on block ``early_block`` caught, and the
+    blocks run by hand; the feature is the plain forward's."""
+    backbone = model.backbone
+    visual = backbone.visual
+    blocks = visual.transformer.resblocks
+    x = torch.randn(2, 3, 64, 64)
+    caught = []
+    hook = blocks[backbone.early_block - 1].register_forward_hook(
+        lambda m, args, out: caught.append(out))
+    try:
+        with torch.no_grad():
+            feat = visual(x)
+    finally:
+        hook.remove()
+    out = backbone(x)
+    tokens = caught[0]
+    assert torch.equal(out['feat'], feat)
+    assert torch.equal(out['early'], torch.cat([tokens[:, 0], tokens[:, 1:].mean(dim=1)], -1))
+    with torch.no_grad():  # embedding, class token, positions, ln_pre, the first blocks
+        h = visual.conv1(x).flatten(2).transpose(1, 2)
+        h = torch.cat([visual.class_embedding.expand(len(x), 1, -1), h], dim=1)
+        h = visual.ln_pre(h + visual.positional_embedding)
+        for block in blocks[:backbone.early_block]:
+            h = block(h)
+    assert torch.allclose(tokens, h, atol=1e-6)
+
+
+def test_frozen_clip_vision_in_a_stock_recognizer2d():
+    """Alone, without early features, the backbone is a 2D backbone like MMAction2's."""
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='Recognizer2D',
+        backbone=dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights='random'),
+                      early_block=None),
+        cls_head=dict(type='TSNHead', num_classes=7, in_channels=32, spatial_type=None,
+                      average_clips='prob'),
+        data_preprocessor=dict(type='ActionDataPreprocessor', mean=[127.5] * 3,
+                               std=[127.5] * 3, format_shape='NCHW')))
+    gen = torch.Generator().manual_seed(0)
+    data = dict(inputs=[torch.randint(0, 255, (T, 3, 64, 64), generator=gen, dtype=torch.uint8)
+                        for _ in range(2)],
+                data_samples=[ActionDataSample().set_gt_label(label) for label in (0, 5)])
+    optim = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    frozen, head = model.backbone.visual.proj.clone(), model.cls_head.fc_cls.weight.clone()
+    losses = model.train_step(data, optim)
+    assert torch.isfinite(losses['loss_cls'])
+    assert torch.equal(model.backbone.visual.proj, frozen)
+    assert not torch.equal(model.cls_head.fc_cls.weight, head)  # the head trained
+    preds = model.test_step(data)
+    assert len(preds) == 2 and preds[0].pred_score.shape == (7, )

@@ -32,14 +32,14 @@ TINY = dict(embed_dim=32, quick_gelu=True,
 def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
     for path in PAPER_CONFIGS:
         cfg = Config.fromfile(osp.join(REPO, path))
-        assert cfg.model.backbone.model_name == 'ViT-L-14-quickgelu'
-        assert cfg.model.backbone.weights == 'openai'
+        assert cfg.model.clip.model_name == 'ViT-L-14-quickgelu'
+        assert cfg.model.clip.weights == 'openai'
         assert open_clip.get_model_config('ViT-L-14-quickgelu')['quick_gelu']
         assert open_clip.get_pretrained_cfg('ViT-L-14-quickgelu', 'openai')['quick_gelu']
     # the whole paper model, random weights by name (no file here), as MMEngine builds it
-    cfg.model.backbone.weights = 'random'
+    cfg.model.clip.weights = 'random'
     model = MODELS.build(cfg.model)
-    towers = (model.backbone.visual, model.cls_head.prompt_learner.text)  # text: the backbone's
+    towers = (model.backbone.visual, model.cls_head.prompt_learner.text)  # one CLIP's
     for tower in towers:
         acts = {type(m).__name__ for m in tower.modules() if 'GELU' in type(m).__name__}
         assert acts == {'QuickGELU'}
@@ -69,14 +69,14 @@ def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_pa
     clip = _tiny_clip()
     path = str(tmp_path / 'tiny-quickgelu.pth')
     torch.save(clip.state_dict(), path)
-    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=path,
+    backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
                                  early_block=1))
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(backbone(x)['feat'], clip.visual(x))
     assert type(backbone.visual.transformer.resblocks[0].mlp.gelu).__name__ == 'QuickGELU'
     learner = MODELS.build(dict(type='CoOpPromptLearner', class_names=['a', 'b'], n_ctx=2,
-                                model_cfg=TINY, weights=path))
+                                clip=dict(model_cfg=TINY, weights=path)))
     assert torch.equal(learner.text.token_embedding.weight, clip.token_embedding.weight)
 
 
@@ -84,14 +84,14 @@ def test_openai_released_archive_loads_through_the_config_path(tmp_path):
     clip = _tiny_clip()
     path = str(tmp_path / 'ViT-tiny.pt')
     _openai_archive(clip, path)
-    backbone = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=path,
+    backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
                                  early_block=1))
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(backbone(x)['feat'], clip.visual(x))
     with pytest.raises(ValueError, match='OpenAI CLIP archive, trained with QuickGELU'):
-        MODELS.build(dict(type='FrozenCLIPVision', model_cfg=dict(TINY, quick_gelu=False),
-                          weights=path, early_block=1))
+        MODELS.build(dict(type='FrozenCLIPVision', early_block=1,
+                          clip=dict(model_cfg=dict(TINY, quick_gelu=False), weights=path)))
 
 
 def test_weights_that_do_not_match_the_activation_are_refused():
@@ -110,7 +110,7 @@ def test_paper_config_without_weights_fails_saying_how_to_get_them(tmp_path):
     assert "cannot get the 'openai' weights of 'ViT-L-14-quickgelu'" in out
     assert ("torch.save(open_clip.create_model('ViT-L-14-quickgelu', pretrained='openai')"
             ".state_dict()" in out)
-    assert 'model.backbone.weights' in out
+    assert 'model.clip.weights' in out
 
 
 def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
@@ -119,13 +119,11 @@ def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
         if '_base_' in path:
             continue
         model = Config.fromfile(path).model
-        weights = [model.get('backbone', {}).get('weights'),
-                   model.get('cls_head', {}).get('prompt_learner', {}).get('weights')]
         if model.type != 'OUSRecognizer':
             continue
         seen += 1
         name = osp.basename(path)
-        assert ('random' in weights) == ('demo' in name), (name, weights)
+        assert (model.clip.weights == 'random') == ('demo' in name), (name, model.clip)
     assert seen >= 20
 
 
@@ -133,12 +131,13 @@ def test_a_checkpoint_refuses_a_model_built_with_other_frozen_weights(tmp_path):
     a, b = str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')
     torch.save(_tiny_clip(1).state_dict(), a)
     torch.save(_tiny_clip(2).state_dict(), b)
-    state = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=a,
+    state = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=a),
                               early_block=1)).state_dict()
     assert set(state) == {'frozen_fingerprint'}  # the weights stay out, their fingerprint in
-    same = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=a, early_block=1))
+    same = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=a),
+                             early_block=1))
     same.load_state_dict(state)
-    other = MODELS.build(dict(type='FrozenCLIPVision', model_cfg=TINY, weights=b,
+    other = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=b),
                               early_block=1))
     with pytest.raises(RuntimeError, match='trained with frozen weights .* built with'):
         other.load_state_dict(state)
@@ -280,7 +279,7 @@ def trained(tmp_path_factory):
     torch.manual_seed(4)
     weights = str(tmp / 'clip.pth')
     torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
-    options = demo_options(root, f'model.backbone.weights={weights}', 'train_cfg.max_epochs=1')
+    options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1')
     work = str(tmp / 'work')
     run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work, *options])
     ckpt = osp.join(work, 'epoch_1.pth')
@@ -310,14 +309,14 @@ def test_init_recognizer_and_inference_recognizer_equal_tools_test(trained):
     assert len(dumped) == 1 and dumped[0]['filename'] == trained['video']
 
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.model.backbone.weights = trained['weights']
+    cfg.model.clip.weights = trained['weights']
     model = init_recognizer(cfg, trained['ckpt'], device='cpu')
     result = inference_recognizer(model, trained['video'])
     assert torch.allclose(result.pred_score, dumped[0]['pred_score'], atol=1e-6)
     assert result.metainfo['face_detected_online']  # the new video is in no cache
 
     # the same model with another frozen encoder is refused, not silently wrong
-    cfg.model.backbone.weights = 'random'
+    cfg.model.clip.weights = 'random'
     with pytest.raises(RuntimeError, match='trained with frozen weights'):
         init_recognizer(cfg, trained['ckpt'], device='cpu')
 
@@ -358,7 +357,7 @@ def test_a_cached_clip_gets_the_same_faces_and_scores_as_in_tools_test(trained):
         dumped = pickle.load(f)  # written by this test's own run
     assert not any(d['face_detected_online'] for d in dumped)  # all from the cache
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.model.backbone.weights = trained['weights']
+    cfg.model.clip.weights = trained['weights']
     model = init_recognizer(cfg, trained['ckpt'], device='cpu')
     for entry in dumped[:3]:
         result = inference_recognizer(model, entry['filename'])
@@ -379,7 +378,7 @@ def test_inference_recognizer_on_a_faceless_video_flags_it_and_warns(trained, tm
     video = write_video(str(tmp_path / 'dark.mp4'),
                         [rng.integers(0, 30, (96, 128, 3), dtype=np.uint8) for _ in range(12)])
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.model.backbone.weights = trained['weights']
+    cfg.model.clip.weights = trained['weights']
     model = init_recognizer(cfg, trained['ckpt'], device='cpu')
     records = []
     handler = logging.Handler(logging.WARNING)

@@ -19,7 +19,8 @@ tiny_clip = dict(
         text_cfg=dict(context_length=77, vocab_size=49408, width=128, heads=4, layers=2)))
 
 model = dict(
-    backbone=dict(tiny_clip, _delete_=True, type='FrozenCLIPVision', early_block=2),
+    clip=dict(tiny_clip, _delete_=True),
+    backbone=dict(early_block=2),
     neck=dict(
         in_channels=64,
         early_channels=256,
@@ -32,7 +33,7 @@ model = dict(
         # CLIP's released weights carry a scale of 100 (the authors' code keeps it); a random
         # CLIP starts at 1/0.07, too low for its near-identical random class prompts
         logit_scale=100.0,
-        prompt_learner=dict(n_ctx=16)),  # CLIP model and weights: the backbone's
+        prompt_learner=dict(n_ctx=16)),  # its text tower: model.clip's
     polarity_head=dict(in_channels=64))
 
 # the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's

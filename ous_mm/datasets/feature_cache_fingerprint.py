@@ -21,9 +21,9 @@ import torch.nn as nn
 
 from .face_box_cache import box_file, video_key
 
-# Backbone arguments left out of the fingerprint: the weights count by their content instead
-# (a moved file is the same encoder; another file or random seed is not); the others do not
-# change the features.
+# Encoder settings (the backbone's and the CLIP's) left out of the fingerprint: the weights
+# count by their content instead (a moved file is the same encoder; another file or random seed
+# is not); the others do not change the features.
 NOT_FEATURE_KEYS = ('weights', 'save_weights', 'init_cfg')
 CHUNKS = 4  # sampled chunks of a video file (start, end and evenly between)
 CHUNK_BYTES = 4096
@@ -39,14 +39,17 @@ def encoder_fingerprint(model: nn.Module, model_cfg: dict) -> dict:
 
     Args:
         model (nn.Module): The built ``OUSRecognizer`` (weights loaded).
-        model_cfg (dict): Its config (the backbone's settings).
+        model_cfg (dict): Its config (the CLIP's and the backbone's settings).
 
     Returns:
         dict: ``weights`` (the backbone's ``frozen_fingerprint``: computed once
-        per model, as checkpoints record it), ``backbone`` (its config, less
-        ``NOT_FEATURE_KEYS``), ``num_frames``, ``scene_stride`` and ``streams``.
+        per model, as checkpoints record it), ``backbone`` (the CLIP's settings,
+        ``model.clip``, and the backbone's config in one dict, as caches have
+        always recorded them; less ``NOT_FEATURE_KEYS``), ``num_frames``,
+        ``scene_stride`` and ``streams``.
     """
-    backbone = {k: v for k, v in model_cfg['backbone'].items() if k not in NOT_FEATURE_KEYS}
+    settings = {**model_cfg.get('clip', {}), **model_cfg['backbone']}
+    backbone = {k: v for k, v in settings.items() if k not in NOT_FEATURE_KEYS}
     return jsonable(dict(weights=model.backbone.frozen_fingerprint, backbone=backbone,
                          num_frames=model.num_frames, scene_stride=model.scene_stride,
                          streams=list(model.streams)))

@@ -1,11 +1,15 @@
 """Parameter counts (trainable / frozen) per component and FLOPs per clip of a config's model.
 
-The model is built with random weights (nothing is downloaded): the counts and FLOPs do not
-depend on the weights. FLOPs are counted by MMEngine's FlopAnalyzer (one multiply-add = one
-FLOP, fvcore's convention) for one frame through the frozen encoder (times the frames of a
-clip), the prompt side once per step (shared by the batch), and the rest per clip.
+Also the time the model took to build and the process's peak resident memory by then. Build
+it with random weights (``--cfg-options model.clip.weights=random``: nothing is downloaded):
+the counts and FLOPs do not depend on the weights. FLOPs are counted by MMEngine's
+FlopAnalyzer (one multiply-add = one FLOP, fvcore's convention) for one frame through the
+frozen encoder (times the frames of a clip), the prompt side once per step (shared by the
+batch), and the rest per clip.
 """
 import argparse
+import resource
+import time
 from collections import OrderedDict
 
 import torch
@@ -52,7 +56,10 @@ def gflops(module, inputs) -> float:
 
 def main() -> None:
     args = parse_args()
+    start = time.perf_counter()
     model = init_model(args.config, cfg_options=args.cfg_options)
+    print(f'built in {time.perf_counter() - start:.1f} s; peak resident memory so far '
+          f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB\n')
 
     rows = [(name, *count(part)) for name, part in components(model).items()]
     total = count(model)

@@ -1,12 +1,6 @@
 # OUS (Mai et al., AAAI 2025) with a frozen CLIP ViT-L/14. Paper values where it gives them;
 # sizes from the authors' code (docs/design.md) or ous-mm's choice where it is silent, each with
 # why.
-# "The weights we use are from ViT-L/14": OpenAI's CLIP ViT-L/14, trained with QuickGELU, so both
-# frozen towers are built with it. `weights`: open_clip's tag (downloaded once into open_clip's
-# cache) or, offline, a local file: model.backbone.weights=checkpoints/ViT-L-14-quickgelu_openai.pth
-# (the prompt learner's text tower takes the backbone's model and weights; README, "Train and
-# test on DFEW / FERV39k", step 1)
-clip = dict(model_name='ViT-L-14-quickgelu', weights='openai')
 clip_mean = [0.48145466 * 255, 0.4578275 * 255, 0.40821073 * 255]  # CLIP's preprocessing
 clip_std = [0.26862954 * 255, 0.26130258 * 255, 0.27577711 * 255]
 
@@ -19,7 +13,13 @@ model = dict(
     similarity_loss=dict(type='CosineSimilarityLoss', loss_weight=1.0),  # Eq. 2
     # Eq. 3 as printed (scene-face InfoNCE over the batch) is an optional extra term, off by
     # default: infonce_loss=dict(type='InfoNCELoss', temperature=0.07, loss_weight=1.0)
-    backbone=dict(type='FrozenCLIPVision', early_block=4, **clip),  # "first four layers"
+    # "The weights we use are from ViT-L/14": OpenAI's CLIP ViT-L/14, trained with QuickGELU,
+    # built once for both frozen towers (the backbone's image tower, the prompt learner's text
+    # tower). `weights`: open_clip's tag (downloaded once into open_clip's cache) or, offline, a
+    # local file: model.clip.weights=checkpoints/ViT-L-14-quickgelu_openai.pth (README, "Train
+    # and test on DFEW / FERV39k", step 1)
+    clip=dict(model_name='ViT-L-14-quickgelu', weights='openai'),
+    backbone=dict(type='FrozenCLIPVision', early_block=4),  # "first four layers"
     neck=dict(
         type='MCFENeck',
         in_channels=768,  # ViT-L/14 projected feature
@@ -49,7 +49,7 @@ model = dict(
         prompt_learner=dict(
             type='CoOpPromptLearner',
             class_names=None,  # the dataset config's `classes` (see configs/ous_dfew.py)
-            n_ctx=64),  # M = 64 (Table 4's best); CLIP model and weights: the backbone's
+            n_ctx=64),  # M = 64 (Table 4's best); its text tower: model.clip's
         logit_scale='clip',  # CLIP's own scale, frozen (authors' code)
         learnable_scale=False,
         average_clips='prob',

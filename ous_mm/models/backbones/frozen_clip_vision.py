@@ -1,10 +1,11 @@
 """The frozen CLIP vision encoder shared by the face and scene streams."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
+from open_clip.transformer import VisionTransformer
 
 from ..utils import FrozenWeightsMixin, build_open_clip
 from ..utils.open_clip_builder import RANDOM
@@ -17,28 +18,33 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
     The encoder stays in eval mode with no gradients (OUS, "Other Detail of
     Network Architecture": "The Vision Encoder remains frozen throughout").
     The output of block ``early_block`` (the paper's "first four attention
-    blocks", used by the Polarity Encoder) is taken in the same forward pass
-    by a forward hook, pooled per frame as ``[CLS, mean of patch tokens]``.
+    blocks", used by the Polarity Encoder) comes from the same forward pass
+    (open_clip's ``forward_intermediates``), pooled per frame as
+    ``[CLS, mean of patch tokens]``.
 
-    The weights come from ``weights`` (a file, an open_clip tag, or
-    ``'random'`` by name for demos and tests; see ``build_open_clip``). The
-    argument is not called ``pretrained`` on purpose: MMAction2's
-    ``init_recognizer`` clears ``backbone.pretrained`` before building, which
-    would leave a random encoder under a trained checkpoint.
+    The image tower comes from ``clip``: the settings of ``build_open_clip``
+    (``model_name``, ``weights``: a file, an open_clip tag or ``'random'``;
+    ``model_cfg``), built here, or already built as ``clip_model``
+    (``OUSRecognizer`` builds one CLIP for this tower and the prompt
+    learner's text tower). Alone, e.g. in a stock ``Recognizer2D``:
+    ``backbone=dict(type='FrozenCLIPVision', clip=dict(model_name=...,
+    weights=...), early_block=None)``. The weights are not called
+    ``pretrained`` on purpose: MMAction2's ``init_recognizer`` clears
+    ``backbone.pretrained`` before building, which would leave a random
+    encoder under a trained checkpoint.
 
     Weights from a file or tag are left out of ``state_dict()`` (they come
-    from ``weights`` when the model is built) and replaced by their
+    from ``clip`` when the model is built) and replaced by their
     fingerprint, which loading checks; random weights are saved, as no config
     can rebuild them.
 
     Args:
-        model_name (str): open_clip model name. Defaults to
-            ``'ViT-L-14-quickgelu'`` (OpenAI's ViT-L/14, trained with QuickGELU).
-        weights (str): Weights file, open_clip tag or ``'random'``.
-        model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
-            model; overrides ``model_name``.
-        early_block (int): 1-based index of the block whose output feeds the
-            Polarity Encoder. Defaults to 4.
+        clip (dict): The CLIP model: ``build_open_clip``'s arguments
+            (``model_name``, ``weights``, ``model_cfg``).
+        early_block (int, optional): 1-based index of the block whose output
+            feeds the Polarity Encoder. Defaults to 4. ``None``: no early
+            features; ``forward`` returns the feature tensor alone, as
+            MMAction2's 2D backbones do.
         save_weights (bool, optional): Write the frozen weights into
             checkpoints. ``None`` (default): only for ``weights='random'``,
             as random weights cannot be rebuilt from the config.
@@ -47,39 +53,40 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
             ``--amp`` is on; its outputs are returned in float32 for the
             trainable parts. ``None`` follows the surrounding autocast. Defaults
             to ``'bfloat16'``.
-        init_cfg (dict, optional): Unused (the weights come from ``weights``).
+        clip_model (nn.Module, optional): The open_clip model already built
+            from ``clip``, whose image tower this module takes (shared with
+            a ``CoOpPromptLearner``). ``None`` (default) builds it.
+        init_cfg (dict, optional): Unused (the weights come from ``clip``).
     """
 
     def __init__(self,
-                 model_name: str = 'ViT-L-14-quickgelu',
-                 weights: Optional[str] = None,
-                 model_cfg: Optional[dict] = None,
-                 early_block: int = 4,
+                 clip: dict,
+                 early_block: Optional[int] = 4,
                  save_weights: Optional[bool] = None,
                  autocast_dtype: Optional[str] = 'bfloat16',
+                 clip_model: Optional[nn.Module] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.weights = weights
-        self.visual = build_open_clip(model_name, weights, model_cfg).visual
-        blocks = self.visual.transformer.resblocks
-        if not 1 <= early_block <= len(blocks):
-            raise ValueError(f'early_block={early_block} is outside 1..{len(blocks)} '
+        self.weights = clip.get('weights')
+        visual = (clip_model if clip_model is not None else build_open_clip(**clip)).visual
+        if not isinstance(visual, VisionTransformer):
+            raise ValueError(f'FrozenCLIPVision needs a ViT image tower (open_clip\'s '
+                             f'VisionTransformer), but the CLIP model {dict(clip)} has a '
+                             f'{type(visual).__name__}: choose a ViT model')
+        self.visual = visual.requires_grad_(False)
+        layers = len(visual.transformer.resblocks)
+        if early_block is not None and not 1 <= early_block <= layers:
+            raise ValueError(f'early_block={early_block} is outside 1..{layers} '
                              f'for this encoder')
         self.early_block = early_block
         self.autocast_dtype = getattr(torch, autocast_dtype) if autocast_dtype else None
-        self.width = self.visual.transformer.width
-        self.out_channels = self.visual.output_dim
-        self.early_channels = 2 * self.width
-        self.visual.requires_grad_(False)
-        self._early: Optional[torch.Tensor] = None
-        blocks[early_block - 1].register_forward_hook(self._keep_early)
+        self.width = visual.transformer.width
+        self.out_channels = visual.output_dim
+        self.early_channels = 2 * self.width if early_block is not None else None
         if save_weights is None:  # random weights cannot be rebuilt from the config
-            save_weights = weights == RANDOM
+            save_weights = self.weights == RANDOM
         self.save_weights = save_weights
         self.track_frozen_weights('visual', save_weights)
-
-    def _keep_early(self, module: nn.Module, args, output: torch.Tensor) -> None:
-        self._early = output
 
     def train(self, mode: bool = True) -> 'FrozenCLIPVision':
         super().train(mode)
@@ -87,9 +94,9 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         return self
 
     def init_weights(self) -> None:
-        """The weights come from ``weights``; nothing to initialise."""
+        """The weights come from ``clip``; nothing to initialise."""
 
-    def forward(self, imgs: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self, imgs: torch.Tensor) -> Union[Dict[str, torch.Tensor], torch.Tensor]:
         """Encode frames.
 
         Args:
@@ -97,15 +104,18 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
                 scene frames of all clips stacked together).
 
         Returns:
-            dict: ``feat`` (``N x out_channels``, the projected CLS token) and
-            ``early`` (``N x 2 * width``, pooled output of ``early_block``).
+            dict | torch.Tensor: ``feat`` (``N x out_channels``, the projected
+            CLS token) and ``early`` (``N x 2 * width``, pooled output of
+            ``early_block``); with ``early_block=None``, ``feat`` alone.
         """
         cast = imgs.is_cuda and self.autocast_dtype is not None
         with torch.no_grad(), torch.autocast('cuda', dtype=self.autocast_dtype, enabled=cast):
-            feat = self.visual(imgs)
-            tokens = self._early
-            self._early = None
-            if not getattr(self.visual.transformer, 'batch_first', True):
-                tokens = tokens.transpose(0, 1)
-            early = torch.cat([tokens[:, 0], tokens[:, 1:].mean(dim=1)], dim=-1)
-        return dict(feat=feat.float(), early=early.float())
+            if self.early_block is None:
+                return self.visual(imgs).float()
+            out = self.visual.forward_intermediates(
+                imgs, indices=[self.early_block - 1], output_fmt='NLC',
+                output_extra_tokens=True)
+            cls = out['image_intermediates_prefix'][0][:, 0]
+            patches = out['image_intermediates'][0]
+            early = torch.cat([cls, patches.mean(dim=1)], dim=-1)
+        return dict(feat=out['image_features'].float(), early=early.float())

@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
 from ..utils import FrozenWeightsMixin, build_open_clip
-from ..utils.open_clip_builder import RANDOM
+from ..utils.open_clip_builder import DEFAULT_MODEL, RANDOM
 
 
 @MODELS.register_module()
@@ -18,47 +18,50 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
     The ``M`` context vectors are shared by all classes and learnt (CoOp,
     Zhou et al. 2022); the CLIP text encoder is frozen and, like the vision
     encoder, left out of ``state_dict()`` (replaced by a fingerprint that
-    loading checks) unless its weights are random. In ``OUSRecognizer`` the
-    CLIP model (``model_name``, ``weights``, ``model_cfg``) defaults to the
-    backbone's, so one config key sets the weights of both towers.
+    loading checks) unless its weights are random. The text tower comes from
+    ``clip`` (``build_open_clip``'s settings), built here, or already built
+    as ``clip_model``: ``OUSRecognizer`` builds one CLIP from its ``clip``
+    for this tower and the backbone's image tower.
 
     Args:
         class_names (Sequence[str]): Class names in label order.
+        clip (dict): The CLIP model: ``build_open_clip``'s arguments
+            (``model_name``, ``weights``, ``model_cfg``); also what picks the
+            tokenizer (open_clip's for ``model_name``; CLIP's own for a
+            ``model_cfg``).
         n_ctx (int): Number of context vectors ``M``. Defaults to 64 (the
             paper's best, Table 4).
         ctx_init_std (float): Std of the context vectors' normal init.
             Defaults to 0.02 (CoOp and the authors' code).
-        model_name (str): open_clip model name. Defaults to
-            ``'ViT-L-14-quickgelu'``.
-        weights (str): Weights file, open_clip tag or ``'random'`` (see
-            ``build_open_clip``).
-        model_cfg (dict, optional): ``open_clip.CLIP`` arguments for a custom
-            model; overrides ``model_name``.
         save_weights (bool, optional): Write the frozen text encoder into
             checkpoints. ``None`` (default): only for ``weights='random'``,
             as random weights cannot be rebuilt from the config.
+        clip_model (nn.Module, optional): The open_clip model already built
+            from ``clip``, whose text tower this module takes (shared with a
+            ``FrozenCLIPVision``). ``None`` (default) builds it.
         init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self,
                  class_names: Sequence[str],
+                 clip: dict,
                  n_ctx: int = 64,
                  ctx_init_std: float = 0.02,
-                 model_name: str = 'ViT-L-14-quickgelu',
-                 weights: Optional[str] = None,
-                 model_cfg: Optional[dict] = None,
                  save_weights: Optional[bool] = None,
+                 clip_model: Optional[nn.Module] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not class_names:
             raise ValueError('CoOpPromptLearner needs class_names: set them to the dataset '
                              "config's `classes` (the dataset metainfo), in label order")
-        self.weights = weights
-        clip = build_open_clip(model_name, weights, model_cfg)
+        self.weights = clip.get('weights')
+        model_name = clip.get('model_name', DEFAULT_MODEL)
+        custom = clip.get('model_cfg') is not None
+        model = clip_model if clip_model is not None else build_open_clip(**clip)
         self.class_names = [str(n).replace('_', ' ') for n in class_names]
-        context_length = clip.positional_embedding.shape[0]
-        tokenizer = (open_clip.get_tokenizer(model_name) if model_cfg is None else
-                     open_clip.SimpleTokenizer(context_length=context_length))
+        context_length = model.positional_embedding.shape[0]
+        tokenizer = (open_clip.SimpleTokenizer(context_length=context_length) if custom else
+                     open_clip.get_tokenizer(model_name))
         prompts = [' '.join(['X'] * n_ctx) + f' {name}.' for name in self.class_names]
         tokens = tokenizer(prompts)
         if (tokens != 0).sum(-1).max() >= context_length:  # truncated by the tokenizer
@@ -70,24 +73,24 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         self.register_buffer('tokens', tokens[:, :used], persistent=False)
 
         self.text = nn.ModuleDict(
-            dict(token_embedding=clip.token_embedding, transformer=clip.transformer,
-                 ln_final=clip.ln_final))
-        self.text.register_buffer('positional_embedding', clip.positional_embedding.data.clone())
-        self.text.register_buffer('attn_mask', clip.attn_mask, persistent=False)
-        projection = clip.text_projection
+            dict(token_embedding=model.token_embedding, transformer=model.transformer,
+                 ln_final=model.ln_final))
+        self.text.register_buffer('positional_embedding', model.positional_embedding.data.clone())
+        self.text.register_buffer('attn_mask', model.attn_mask, persistent=False)
+        projection = model.text_projection
         if isinstance(projection, nn.Parameter):
             self.text.register_buffer('text_projection', projection.data.clone())
         else:
             self.text.projection = projection
         self.text.requires_grad_(False)
-        self.logit_scale_init = float(clip.logit_scale.detach().exp())
-        width = clip.token_embedding.embedding_dim
+        self.logit_scale_init = float(model.logit_scale.detach().exp())
+        width = model.token_embedding.embedding_dim
         self.ctx = nn.Parameter(torch.randn(n_ctx, width) * ctx_init_std)
         self.n_ctx = n_ctx
         self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
                              projection.out_features)
         if save_weights is None:  # random weights cannot be rebuilt from the config
-            save_weights = weights == RANDOM
+            save_weights = self.weights == RANDOM
         self.save_weights = save_weights
         self.track_frozen_weights('text', save_weights)
 

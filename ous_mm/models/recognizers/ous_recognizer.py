@@ -1,13 +1,15 @@
-"""The OUS recognizer: face and scene streams, one frozen encoder, three losses."""
-import copy
+"""The OUS recognizer: face and scene streams, one frozen CLIP, three losses."""
 from typing import Dict, List, Optional, Union
 
 import torch
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 
-# what defines the frozen CLIP model (see build_open_clip)
+from ..utils import build_open_clip
+
+# what defines the frozen CLIP model (build_open_clip's arguments), and how it is handed on
 CLIP_KEYS = ('model_name', 'weights', 'model_cfg')
+HANDED_KEYS = ('clip', 'clip_model')
 
 
 @MODELS.register_module()
@@ -31,10 +33,17 @@ class OUSRecognizer(BaseRecognizer):
     only the contrastive loss does (the others are multiplied by 0 and the
     gate is logged as ``alpha_gate``). ``alpha=0`` always trains all terms.
 
+    One frozen CLIP: ``clip`` is built once (``build_open_clip``), its image
+    tower handed to the backbone and its text tower to the head's prompt
+    learner (their ``clip`` and ``clip_model`` arguments), so one config key,
+    ``model.clip.weights``, sets the weights of both.
+
     Args:
-        backbone (dict): The frozen encoder (``FrozenCLIPVision``); its
-            ``model_name``, ``weights`` and ``model_cfg`` are also the prompt
-            learner's unless ``cls_head.prompt_learner`` sets them.
+        clip (dict): The CLIP model: ``build_open_clip``'s arguments
+            (``model_name``, ``weights``: a file, an open_clip tag or
+            ``'random'``; ``model_cfg``).
+        backbone (dict): The frozen encoder (``FrozenCLIPVision``), without
+            CLIP settings of its own.
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
         polarity_head (dict, optional): ``PolarityHead`` (with its
@@ -55,6 +64,7 @@ class OUSRecognizer(BaseRecognizer):
     """
 
     def __init__(self,
+                 clip: dict,
                  backbone: dict,
                  neck: dict,
                  cls_head: dict,
@@ -66,14 +76,25 @@ class OUSRecognizer(BaseRecognizer):
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
-        # one source for the frozen CLIP: the prompt learner's text tower comes from the same
-        # model and weights as the backbone unless its config says otherwise
-        cls_head = copy.deepcopy(cls_head)
-        learner = cls_head.get('prompt_learner')
-        if learner is not None:
-            for key in CLIP_KEYS:
-                if key in backbone:
-                    learner.setdefault(key, backbone[key])
+        # the frozen CLIP is built once, here: each tower's config gets its settings and the
+        # built model (a whole open_clip model per tower would double the build's time and
+        # peak memory)
+        backbone, cls_head = dict(backbone), dict(cls_head)
+        towers = dict(backbone=backbone)
+        if cls_head.get('prompt_learner') is not None:
+            towers['cls_head.prompt_learner'] = cls_head['prompt_learner'] = dict(
+                cls_head['prompt_learner'])
+        for name, tower in towers.items():
+            own = [k for k in CLIP_KEYS + HANDED_KEYS if k in tower]
+            if own:
+                raise ValueError(
+                    f'model.{name} sets {", ".join(own)}: OUSRecognizer builds one frozen CLIP '
+                    'for both towers from model.clip = dict(model_name=..., weights=..., '
+                    'model_cfg=...). Set it there (e.g. --cfg-options model.clip.weights=FILE) '
+                    f'and remove {", ".join(own)} from model.{name}')
+        clip_model = build_open_clip(**clip)
+        for tower in towers.values():
+            tower.update(clip=clip, clip_model=clip_model)
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor)
         self.num_frames = self.neck.num_frames

@@ -68,6 +68,7 @@ class FrozenWeightsMixin:
                 f'{type(self).__name__} ({prefix or "top level"}): the checkpoint was trained '
                 f'with frozen weights {bytes(saved.tolist()).hex()}, but this model was built '
                 f'with {self.frozen_fingerprint} ({getattr(self, "weights", "?")!r}). Build it '
-                'with the weights the checkpoint was trained with (config key `weights`).')
+                'with the weights the checkpoint was trained with (its `clip` config\'s '
+                '`weights`: model.clip.weights in ous-mm\'s configs).')
         for name, value in child.state_dict().items():
             state_dict.setdefault(prefix + self._frozen_prefix + name, value)

@@ -17,6 +17,7 @@ from mmengine.logging import MMLogger
 from ...compat import weights_only_reason
 
 RANDOM = 'random'
+DEFAULT_MODEL = 'ViT-L-14-quickgelu'  # the paper's: OpenAI's ViT-L/14, trained with QuickGELU
 
 
 def weights_help(model_name: str, tag: str = 'openai') -> str:
@@ -25,8 +26,8 @@ def weights_help(model_name: str, tag: str = 'openai') -> str:
     return (f'On a machine with a network, save the weights once:\n'
             f'    python -c "import open_clip, torch; torch.save(open_clip.create_model('
             f"'{model_name}', pretrained='{tag}').state_dict(), '{file}')\"\n"
-            f'copy {file} here and set the config key model.backbone.weights (the prompt '
-            f'learner takes the same weights), e.g. --cfg-options model.backbone.weights={file}. '
+            f'copy {file} here and set the config key model.clip.weights (the one CLIP of both '
+            f'frozen towers), e.g. --cfg-options model.clip.weights={file}. '
             f"OpenAI's own released archive (e.g. ViT-L-14.pt) is read too.")
 
 
@@ -183,7 +184,7 @@ def _without_random_init_warning() -> Iterator[None]:
         root.removeFilter(keep)
 
 
-def build_open_clip(model_name: str = 'ViT-L-14-quickgelu',
+def build_open_clip(model_name: str = DEFAULT_MODEL,
                     weights: Optional[str] = None,
                     model_cfg: Optional[dict] = None) -> nn.Module:
     """Build an open_clip ``CLIP`` model with real weights, or random ones when asked by name.
