@@ -49,6 +49,11 @@ def parse_args() -> argparse.Namespace:
                         help='seeds of the demo data generator (tools/data/make_demo_dataset.py)')
     parser.add_argument('--models', nargs='+', choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument('--epochs', type=int, default=None, help='override max_epochs')
+    data = parser.add_argument_group('the generator (defaults: the demo\'s)')
+    data.add_argument('--clips-per-class', type=int, default=40)
+    data.add_argument('--num-frames', type=int, default=16)
+    data.add_argument('--size', type=int, default=128)
+    data.add_argument('--num-folds', type=int, default=5)
     return parser.parse_args()
 
 
@@ -62,12 +67,14 @@ def seed_dirs(args: argparse.Namespace, seed: int) -> tuple:
 def run_seed(args: argparse.Namespace, seed: int) -> Dict[str, List[dict]]:
     """Make (or check) one seed's dataset, then cross-validate every model on it."""
     data_root, work_dir = seed_dirs(args, seed)
+    generator = dict(clips_per_class=args.clips_per_class, num_frames=args.num_frames,
+                     size=args.size, num_folds=args.num_folds, seed=seed)
     try:
-        ready = check_demo_dataset(data_root, seed=seed)
+        ready = check_demo_dataset(data_root, **generator)
     except ValueError as error:
         raise SystemExit(f'{error} (or pass --data-root)')
     if not ready:
-        make_demo_dataset(data_root, seed=seed)
+        make_demo_dataset(data_root, **generator)
     options = [f'{loader}_dataloader.dataset.data_root={data_root}'
                for loader in ('train', 'val', 'test')]
     if args.epochs:
