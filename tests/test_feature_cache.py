@@ -427,3 +427,17 @@ def test_content_fingerprint_covers_the_release_crops(tmp_path):
     assert content_change(cached, info) == f'{video} has other content (same size, modified since)'
     video.unlink()
     assert content_change(cached, info) == f'{video} is missing'
+
+
+def test_encoder_settings_are_recorded_as_earlier_caches_recorded_them():
+    """The CLIP's settings (model.clip) and the backbone's in one dict, less the weights (which
+    count by content): a cache extracted before the CLIP moved to model.clip still matches."""
+    from ous_mm.datasets.feature_cache_fingerprint import encoder_fingerprint
+    cfg = Config.fromfile(DEMO_CONFIG)
+    model = MODELS.build(cfg.model)
+    assert encoder_fingerprint(model, cfg.model)['backbone'] == dict(
+        type='FrozenCLIPVision', early_block=2, model_cfg=cfg.tiny_clip.model_cfg.to_dict())
+    # the paper config's settings (the settings come from the config alone)
+    paper = Config.fromfile(osp.join(REPO, 'configs', 'ous_dfew.py')).model
+    assert encoder_fingerprint(model, paper)['backbone'] == dict(
+        type='FrozenCLIPVision', early_block=4, model_name='ViT-L-14-quickgelu')

@@ -6,6 +6,7 @@ from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 
 from ..utils import build_open_clip
+from ..utils.open_clip_builder import RANDOM
 
 # what defines the frozen CLIP model (build_open_clip's arguments), and how it is handed on
 CLIP_KEYS = ('model_name', 'weights', 'model_cfg')
@@ -36,16 +37,20 @@ class OUSRecognizer(BaseRecognizer):
     One frozen CLIP: ``clip`` is built once (``build_open_clip``), its image
     tower handed to the backbone and its text tower to the head's prompt
     learner (their ``clip`` and ``clip_model`` arguments), so one config key,
-    ``model.clip.weights``, sets the weights of both.
+    ``model.clip.weights``, sets the weights of both. A random CLIP
+    (``weights='random'``: the demo, the tests) is the exception: each tower
+    draws its own, the text tower's after the neck, as ous-mm has always
+    drawn them, so that a seed gives the numbers it gave (the demo's).
 
     Args:
-        clip (dict): The CLIP model: ``build_open_clip``'s arguments
-            (``model_name``, ``weights``: a file, an open_clip tag or
-            ``'random'``; ``model_cfg``).
         backbone (dict): The frozen encoder (``FrozenCLIPVision``), without
             CLIP settings of its own.
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
+        clip (dict): The CLIP model: ``build_open_clip``'s arguments
+            (``model_name``, ``weights``: a file, an open_clip tag or
+            ``'random'``; ``model_cfg``). Required (``None`` is an error that
+            says so; an older config set them in ``backbone``).
         polarity_head (dict, optional): ``PolarityHead`` (with its
             ``loss_cls``), trained when the neck has the Polarity Encoder.
             ``None``: no polarity loss.
@@ -64,10 +69,10 @@ class OUSRecognizer(BaseRecognizer):
     """
 
     def __init__(self,
-                 clip: dict,
                  backbone: dict,
                  neck: dict,
                  cls_head: dict,
+                 clip: Optional[dict] = None,
                  polarity_head: Optional[dict] = None,
                  similarity_loss: Optional[dict] = dict(type='CosineSimilarityLoss'),
                  infonce_loss: Optional[dict] = None,
@@ -84,17 +89,22 @@ class OUSRecognizer(BaseRecognizer):
         if cls_head.get('prompt_learner') is not None:
             towers['cls_head.prompt_learner'] = cls_head['prompt_learner'] = dict(
                 cls_head['prompt_learner'])
+        where = ('model.clip = dict(model_name=..., weights=..., model_cfg=...) (e.g. '
+                 '--cfg-options model.clip.weights=FILE)')
         for name, tower in towers.items():
             own = [k for k in CLIP_KEYS + HANDED_KEYS if k in tower]
             if own:
                 raise ValueError(
                     f'model.{name} sets {", ".join(own)}: OUSRecognizer builds one frozen CLIP '
-                    'for both towers from model.clip = dict(model_name=..., weights=..., '
-                    'model_cfg=...). Set it there (e.g. --cfg-options model.clip.weights=FILE) '
-                    f'and remove {", ".join(own)} from model.{name}')
-        clip_model = build_open_clip(**clip)
+                    f'for both towers from {where}. Set it there and remove {", ".join(own)} '
+                    f'from model.{name}')
+        if clip is None:
+            raise ValueError(f'OUSRecognizer needs the frozen CLIP of both towers: set {where}')
+        # a random CLIP's towers are two random CLIPs', drawn where ous-mm has always drawn them
+        # (the text tower's after the neck), so that a seed gives the numbers it gave
+        shared = build_open_clip(**clip) if clip.get('weights') != RANDOM else None
         for tower in towers.values():
-            tower.update(clip=clip, clip_model=clip_model)
+            tower.update(clip=clip, clip_model=shared)
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor)
         self.num_frames = self.neck.num_frames
