@@ -38,7 +38,9 @@ model = dict(
         # CLIP's released weights carry a scale of 100 (the authors' code keeps it); a random
         # CLIP starts at 1/0.07, too low for its near-identical random class prompts
         logit_scale=100.0,
-        prompt_learner=dict(n_ctx=16)),  # its text tower: model.clip's
+        # its text tower: a random CLIP of model.clip's settings, drawn after the neck (as
+        # the demo always drew it: its seeded numbers stay the same)
+        prompt_learner=dict(n_ctx=16)),
     polarity_head=dict(in_channels=64))
 
 # the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's

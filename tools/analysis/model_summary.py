@@ -2,10 +2,11 @@
 
 Also the time the model took to build and the process's peak resident memory by then. Build
 it with random weights (``--cfg-options model.clip.weights=random``: nothing is downloaded):
-the counts and FLOPs do not depend on the weights. FLOPs are counted by MMEngine's
-FlopAnalyzer (one multiply-add = one FLOP, fvcore's convention) for one frame through the
-frozen encoder (times the frames of a clip), the prompt side once per step (shared by the
-batch), and the rest per clip.
+the counts and FLOPs do not depend on the weights (the build time and memory do: a random CLIP
+is drawn once per tower, real weights are built once for both; give a weights file for those).
+FLOPs are counted by MMEngine's FlopAnalyzer (one multiply-add = one FLOP, fvcore's convention)
+for one frame through the frozen encoder (times the frames of a clip), the prompt side once per
+step (shared by the batch), and the rest per clip.
 """
 import argparse
 import resource
