@@ -6,7 +6,6 @@ from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 
 from ..utils import build_open_clip
-from ..utils.open_clip_builder import RANDOM
 
 # what defines the frozen CLIP model (build_open_clip's arguments), and how it is handed on
 CLIP_KEYS = ('model_name', 'weights', 'model_cfg')
@@ -37,10 +36,7 @@ class OUSRecognizer(BaseRecognizer):
     One frozen CLIP: ``clip`` is built once (``build_open_clip``), its image
     tower handed to the backbone and its text tower to the head's prompt
     learner (their ``clip`` and ``clip_model`` arguments), so one config key,
-    ``model.clip.weights``, sets the weights of both. A random CLIP
-    (``weights='random'``: the demo, the tests) is the exception: each tower
-    draws its own, the text tower's after the neck, as ous-mm has always
-    drawn them, so that a seed gives the numbers it gave (the demo's).
+    ``model.clip.weights``, sets the weights of both.
 
     Args:
         backbone (dict): The frozen encoder (``FrozenCLIPVision``), without
@@ -100,9 +96,7 @@ class OUSRecognizer(BaseRecognizer):
                     f'from model.{name}')
         if clip is None:
             raise ValueError(f'OUSRecognizer needs the frozen CLIP of both towers: set {where}')
-        # a random CLIP's towers are two random CLIPs', drawn where ous-mm has always drawn them
-        # (the text tower's after the neck), so that a seed gives the numbers it gave
-        shared = build_open_clip(**clip) if clip.get('weights') != RANDOM else None
+        shared = build_open_clip(**clip)
         for tower in towers.values():
             tower.update(clip=clip, clip_model=shared)
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
