@@ -25,7 +25,7 @@ def mim(python: str, *args: str, cwd: str = REPO, **kwargs) -> subprocess.Comple
     return run([python, '-m', 'mim', *args], cwd=cwd, **kwargs)
 
 
-def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path):
+def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path, safe_loading):
     from ous_mm.testing import make_demo_dataset
     proc = mim(sys.executable, 'search', 'ous_mm')
     for name in MODELS:
