@@ -1,4 +1,5 @@
 """The metric against a hand-computed confusion matrix, and the researcher's tools."""
+import json
 import math
 import os.path as osp
 import re
@@ -149,12 +150,13 @@ def test_compare_runs_table(cv_run, tmp_path):
     assert proc.stdout.count('| fold_') == 2
 
 
-def test_run_demo_is_the_cross_validation_of_both_demo_models(cv_run, tmp_path):
-    """The main job (make demo) on a tiny set: both models through ous_mm.apis.cross_validate."""
-    root = cv_run[0]
-    work = str(tmp_path / 'demo')
-    proc = run(['python', 'tools/run_demo.py', '--data-root', root, '--work-dir', work,
-                '--epochs', '1'])
+def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path):
+    """The main job (make demo) on a tiny set: both models through ous_mm.apis.cross_validate;
+    then with a second data seed: every run's checkpoint and plateau, the spread over seeds."""
+    root, work = str(tmp_path / 'demo_dfew'), str(tmp_path / 'demo')
+    tiny = ['--data-root', root, '--work-dir', work, '--epochs', '1', '--clips-per-class', '4',
+            '--num-frames', '8', '--size', '64', '--num-folds', '2']
+    proc = run(['python', 'tools/run_demo.py', *tiny])
     table = open(osp.join(work, 'demo_results.md')).read()
     assert [line for line in table.splitlines() if line] == [
         line for line in proc.stdout[proc.stdout.index('| metric'):].splitlines() if line]
@@ -164,3 +166,33 @@ def test_run_demo_is_the_cross_validation_of_both_demo_models(cv_run, tmp_path):
         assert osp.isfile(osp.join(work, run_name, 'fold_1', 'test_metrics.json'))
     ous, face, diff = [float(c) for c in rows['UAR'].split('|')[2:5]]
     assert diff == pytest.approx(ous - face, abs=0.01)
+    with open(osp.join(root, 'demo_dataset.json')) as f:
+        assert json.load(f)['seed'] == 0
+
+    again = run(['python', 'tools/run_demo.py', *tiny, '--seeds', '0', '1', '--models', 'OUS'])
+    assert again.stdout.count('done before') == 1  # seed 0's run is read back
+    with open(osp.join(root + '_seed1', 'demo_dataset.json')) as f:
+        assert json.load(f)['seed'] == 1
+    cells = [[c.strip() for c in line.split('|')[1:-1]]
+             for line in open(osp.join(work, 'demo_results.md')) if line.startswith('| OUS |')]
+    runs, spread = cells[:2], cells[2:]
+    for seed, row in zip((0, 1), runs):
+        run_dir = osp.join(work, *(['seed_1'] if seed else []), 'OUS', 'fold_1')
+        with open(osp.join(run_dir, 'test_metrics.json')) as f:
+            uar = json.load(f)['UAR']
+        # model, seed, fold, test UAR, WAR, tested epoch, plateau epoch, final val UAR
+        assert row[1:4] == [str(seed), '1', f'{uar:.2f}'] and row[5:7] == ['1 / 1', '1']
+    assert [row[1:3] for row in spread] == [
+        ['0', '1'], ['1', '1'], ['all', '2'], ['over seeds (their fold means)', '2']]
+
+    # a dataset drawn with other arguments is not taken for this one
+    bad = run(['python', 'tools/run_demo.py', *tiny[:-2], '--num-folds', '3'], check=False)
+    assert bad.returncode != 0 and root in bad.stderr and 'num_folds' in bad.stderr
+
+
+def test_plateau_epoch():
+    from ous_mm.apis.cross_validation import plateau_epoch
+    assert plateau_epoch({1: 10.0, 2: 90.0, 3: 100.0, 4: 95.0, 5: 100.0, 6: 100.0}) == 5
+    assert plateau_epoch({1: 10.0, 2: 90.0, 3: 100.0, 4: 95.0, 5: 100.0}, tolerance=5) == 3
+    assert plateau_epoch({1: 50.0, 2: 50.0}) == 1
+    assert plateau_epoch({1: 50.0, 2: 60.0}) == 2

@@ -3,6 +3,7 @@ the environment's OpenCV; the README section that the stranger test runs."""
 import glob
 import importlib.metadata
 import os.path as osp
+import re
 import runpy
 import subprocess
 import sys
@@ -128,6 +129,24 @@ def test_one_opencv_with_the_haar_cascades():
     cascade = osp.join(cv2.data.haarcascades, 'haarcascade_frontalface_default.xml')
     assert osp.isfile(cascade), f'{cascade} is missing'
     assert not cv2.CascadeClassifier(cascade).empty()
+
+
+def test_every_distribution_in_the_environment_is_pinned():
+    """requirements/constraints.txt pins each distribution that lands, at the installed version
+    (tools/install.sh installs with it; a distribution it does not name would float)."""
+    pins = {}
+    with open(osp.join(REPO, 'requirements', 'constraints.txt')) as f:
+        for line in f:
+            line = line.split('#')[0].strip()
+            if line:
+                name, version = line.split('==')
+                pins[re.sub(r'[-_.]+', '-', name).lower()] = version
+    unpinned = {}
+    for dist in importlib.metadata.distributions():
+        name = re.sub(r'[-_.]+', '-', dist.metadata['Name']).lower()
+        if name != 'ous-mm' and pins.get(name) != dist.version:
+            unpinned[name] = (dist.version, pins.get(name))
+    assert not unpinned, f'installed version vs pinned (None: not pinned): {unpinned}'
 
 
 def test_the_stranger_test_runs_every_block_of_the_readme_section(tmp_path):

@@ -44,7 +44,7 @@ step "create the virtual environment $VENV"
 [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 PIN=(-c "$CONSTRAINTS")  # the tested stack; pyproject.toml only gives ranges
-"${PIP[@]}" install -q --upgrade "pip>=23" "setuptools>=61,<70" wheel
+"${PIP[@]}" install -q --upgrade "${PIN[@]}" pip setuptools wheel  # setuptools < 70: mmcv's build
 
 step "install torch ($TORCH_SPEC)"
 # shellcheck disable=SC2086

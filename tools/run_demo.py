@@ -1,65 +1,178 @@
 """The main job on the built-in demo data: OUS vs face-only OUS, side by side.
 
-Makes the demo dataset (DFEW format) if it is missing, then runs OUS (configs/ous_demo.py) and
-the face-only model (configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py) through the
+    python tools/run_demo.py [--folds 1 ...] [--seeds 0 ...] [--models OUS face-only]
+
+Makes the demo dataset of each generator seed if it is missing (DFEW format; seed 0 in
+--data-root, seed S in <data-root>_seedS), then runs OUS (configs/ous_demo.py) and the
+face-only model (configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py) through the
 cross-validation of tools/cross_validate.py (ous_mm.apis.cross_validate: train, test the
-checkpoint with the lowest validation loss, resumable) on the demo's folds (--folds, fold 1 by
-default), and prints UAR, WAR and per-class recall of both (the mean over the folds, with the
-standard deviation when there are several), also written to WORK_DIR/demo_results.md.
+checkpoint with the lowest validation loss, resumable) on the demo's folds (fold 1 by default),
+seed 0's runs in WORK_DIR, seed S's in WORK_DIR/seed_S. Prints UAR, WAR and per-class recall of
+both models on the first seed (the mean over its folds, with the standard deviation when there
+are several). With several folds or seeds it also prints every run (test UAR, the epoch of the
+tested checkpoint, the epoch from which validation UAR stays at its final value) and the spread
+of test UAR over folds and over seeds. All of it is also written to WORK_DIR/demo_results.md.
+
+The runs use two PyTorch threads (the cores of the machine kind the README's numbers come from)
+unless OMP_NUM_THREADS says otherwise: the order of a multi-threaded sum depends on the thread
+count, so with PyTorch's default (one thread per core) the numbers would depend on the machine.
+On a CPU shared with other jobs OMP_NUM_THREADS=1 is about twice as fast (a second thread
+mostly waits for its turn), with numbers that may differ within the noise of the runs.
 """
 import argparse
+import os
 import os.path as osp
+import re
 import time
+from typing import Dict, List
+
+import numpy as np
 
 from ous_mm.apis import cross_validate, fold_statistics
+from ous_mm.apis.cross_validation import plateau_epoch, validation_curve
 from ous_mm.datasets import DFEW_CLASSES
 from ous_mm.fileio import AtomicLocalBackend
 from ous_mm.testing import FACE_ONLY_UAR_BOUND, make_demo_dataset
+from ous_mm.testing.demo_dataset import check_demo_dataset
 
-RUNS = (('OUS', 'configs/ous_demo.py'),
-        ('face-only', 'configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py'))
+CONFIGS = {'OUS': 'configs/ous_demo.py',
+           'face-only': 'configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py'}
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--data-root', default='data/demo_dfew')
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data-root', default='data/demo_dfew',
+                        help='the dataset of seed 0; seed S: <data-root>_seedS')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--folds', type=int, nargs='+', default=[1])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
+                        help='seeds of the demo data generator (tools/data/make_demo_dataset.py)')
+    parser.add_argument('--models', nargs='+', choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument('--epochs', type=int, default=None, help='override max_epochs')
+    data = parser.add_argument_group('the generator (defaults: the demo\'s)')
+    data.add_argument('--clips-per-class', type=int, default=40)
+    data.add_argument('--num-frames', type=int, default=16)
+    data.add_argument('--size', type=int, default=128)
+    data.add_argument('--num-folds', type=int, default=5)
     return parser.parse_args()
+
+
+def seed_dirs(args: argparse.Namespace, seed: int) -> tuple:
+    """The data root and work dir of a generator seed."""
+    if seed == 0:
+        return args.data_root, args.work_dir
+    return f'{args.data_root}_seed{seed}', osp.join(args.work_dir, f'seed_{seed}')
+
+
+def run_seed(args: argparse.Namespace, seed: int) -> Dict[str, List[dict]]:
+    """Make (or check) one seed's dataset, then cross-validate every model on it."""
+    data_root, work_dir = seed_dirs(args, seed)
+    generator = dict(clips_per_class=args.clips_per_class, num_frames=args.num_frames,
+                     size=args.size, num_folds=args.num_folds, seed=seed)
+    try:
+        ready = check_demo_dataset(data_root, **generator)
+    except ValueError as error:
+        raise SystemExit(f'{error} (or pass --data-root)')
+    if not ready:
+        make_demo_dataset(data_root, **generator)
+    options = [f'{loader}_dataloader.dataset.data_root={data_root}'
+               for loader in ('train', 'val', 'test')]
+    if args.epochs:
+        options.append(f'train_cfg.max_epochs={args.epochs}')
+    runs = {}
+    for name in args.models:
+        runs[name] = cross_validate(CONFIGS[name], osp.join(work_dir, name), args.folds, options)
+        for result in runs[name]:
+            run_dir = osp.join(work_dir, name, f'fold_{result["fold"]}')
+            curve = validation_curve(run_dir)
+            result.update(seed=seed, val_uar=curve[max(curve)], plateau=plateau_epoch(curve),
+                          epochs=max(curve),
+                          tested=int(re.search(r'epoch_(\d+)', result['checkpoint']).group(1)))
+    return runs
+
+
+def comparison_table(runs: Dict[str, List[dict]]) -> str:
+    """Per-class recall, UAR and WAR of each model (mean ± std over the folds)."""
+    stats = {name: fold_statistics(results) for name, results in runs.items()}
+    spread = len(next(iter(runs.values()))) > 1
+    names = list(runs)
+    both = names == list(CONFIGS)
+    lines = [f'| metric (test split{"s" if spread else ""}, %) | ' + ' | '.join(names) +
+             (' | OUS - face-only |' if both else ' |'),
+             '|---|' + '---:|' * (len(names) + both)]
+    for i, label in enumerate([f'recall {c}' for c in DFEW_CLASSES] + ['UAR', 'WAR']):
+        cells = [f'{stats[n]["mean"][i]:.2f}' + (f' ± {stats[n]["std"][i]:.2f}' if spread else '')
+                 for n in names]
+        if both:
+            cells.append(f'{stats["OUS"]["mean"][i] - stats["face-only"]["mean"][i]:+.2f}')
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def runs_table(all_runs: List[dict]) -> str:
+    """One row per run: test scores, tested checkpoint and validation plateau."""
+    lines = ['| model | seed | fold | test UAR | test WAR | tested epoch (lowest val nll) '
+             '| val UAR plateau from epoch | final val UAR |', '|---|' + '---:|' * 7]
+    for r in all_runs:
+        lines.append(f'| {r["model"]} | {r["seed"]} | {r["fold"]} | {r["UAR"]:.2f} | '
+                     f'{r["WAR"]:.2f} | {r["tested"]} / {r["epochs"]} | {r["plateau"]} | '
+                     f'{r["val_uar"]:.2f} |')
+    return '\n'.join(lines)
+
+
+def mean_std(values: List[float]) -> str:
+    """``mean ± std`` (ddof = 1; only the mean for one value)."""
+    values = np.asarray(values, float)
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'
+
+
+def spread_table(all_runs: List[dict], seeds: List[int]) -> str:
+    """Test UAR over folds (per seed) and over seeds, and the latest plateau, per model."""
+    lines = ['| model | seed | runs | test UAR: mean ± std over folds | min - max '
+             '| latest val UAR plateau (epoch) |', '|---|---|---:|---:|---:|---:|']
+    for model in dict.fromkeys(r['model'] for r in all_runs):
+        runs = [r for r in all_runs if r['model'] == model]
+        groups = [(str(s), [r for r in runs if r['seed'] == s]) for s in seeds]
+        if len(seeds) > 1:
+            groups.append(('all', runs))
+        for label, group in groups:
+            uar = [r['UAR'] for r in group]
+            lines.append(f'| {model} | {label} | {len(group)} | {mean_std(uar)} | '
+                         f'{min(uar):.2f} - {max(uar):.2f} | '
+                         f'{max(r["plateau"] for r in group)} / {group[0]["epochs"]} |')
+        if len(seeds) > 1:
+            means = [np.mean([r['UAR'] for r in runs if r['seed'] == s]) for s in seeds]
+            lines.append(f'| {model} | over seeds (their fold means) | {len(seeds)} | '
+                         f'{mean_std(means)} | {min(means):.2f} - {max(means):.2f} | |')
+    return '\n'.join(lines)
 
 
 def main() -> None:
     args = parse_args()
+    os.environ.setdefault('OMP_NUM_THREADS', '2')  # for the training and test processes
     start = time.time()
-    if not osp.isdir(osp.join(args.data_root, 'Clip', 'original')):
-        make_demo_dataset(args.data_root)
-    options = [f'{loader}_dataloader.dataset.data_root={args.data_root}'
-               for loader in ('train', 'val', 'test')]
-    if args.epochs:
-        options.append(f'train_cfg.max_epochs={args.epochs}')
-    stats = {name: fold_statistics(cross_validate(config, osp.join(args.work_dir, name),
-                                                  args.folds, options))
-             for name, config in RUNS}
-
-    (ous, ous_std), (face, face_std) = [(stats[n]['mean'], stats[n]['std']) for n, _ in RUNS]
-    spread = len(args.folds) > 1
-    lines = [f'| metric (test split{"s" if spread else ""}, %) | OUS | face-only '
-             '| OUS - face-only |', '|---|---:|---:|---:|']
-    for i, label in enumerate([f'recall {c}' for c in DFEW_CLASSES] + ['UAR', 'WAR']):
-        cells = [f'{ous[i]:.2f}', f'{face[i]:.2f}']
-        if spread:
-            cells = [f'{ous[i]:.2f} ± {ous_std[i]:.2f}', f'{face[i]:.2f} ± {face_std[i]:.2f}']
-        lines.append(f'| {label} | {cells[0]} | {cells[1]} | {ous[i] - face[i]:+.2f} |')
-    table = '\n'.join(lines)
-    how = 'mean ± standard deviation over the folds' if spread else 'one fold'
-    note = (f'\nFolds: {", ".join(map(str, args.folds))} ({how}). '
-            f'Face-only UAR cannot exceed {100 * FACE_ONLY_UAR_BOUND:.1f} % on this data '
-            '(two face cues are shared by classes of opposite polarity).\n'
-            f'Wall time: {time.time() - start:.0f} s.')
-    print('\n' + table + note)
-    AtomicLocalBackend().put_text(table + '\n' + note + '\n',
-                                  osp.join(args.work_dir, 'demo_results.md'))
+    per_seed = {seed: run_seed(args, seed) for seed in args.seeds}
+    all_runs = [dict(r, model=name) for seed in args.seeds
+                for name, results in per_seed[seed].items() for r in results]
+    first = args.seeds[0]
+    how = ('mean ± standard deviation over the folds, ddof = 1' if len(args.folds) > 1 else
+           'one fold')
+    text = (comparison_table(per_seed[first]) +
+            f'\n\nData seed {first}, folds {", ".join(map(str, args.folds))} ({how}). '
+            f'Face-only UAR is at most {100 * FACE_ONLY_UAR_BOUND:.1f} % on this data in '
+            'expectation (two face cues are shared by classes of opposite polarity).')
+    if len(all_runs) > len(args.models):
+        text += ('\n\nEvery run (tested: the checkpoint with the lowest validation loss; '
+                 'plateau: the first epoch from which validation UAR stays at its final '
+                 'value):\n\n' + runs_table(all_runs) +
+                 '\n\nTest UAR (%) over folds and seeds (std: ddof = 1):\n\n' +
+                 spread_table(all_runs, args.seeds))
+    text += f'\n\nWall time: {time.time() - start:.0f} s.'
+    print('\n' + text)
+    AtomicLocalBackend().put_text(text + '\n', osp.join(args.work_dir, 'demo_results.md'))
 
 
 if __name__ == '__main__':

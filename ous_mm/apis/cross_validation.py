@@ -1,4 +1,5 @@
 """Train, test and score configs over folds through MMEngine's Runner, resumably."""
+import glob
 import json
 import os.path as osp
 from typing import Dict, List, Sequence
@@ -90,3 +91,50 @@ def fold_statistics(results: List[dict]) -> Dict[str, np.ndarray]:
     std = (np.nanstd(values, axis=0, ddof=1) if len(results) > 1 else
            np.full(values.shape[1], np.nan))
     return dict(mean=np.nanmean(values, axis=0), std=std)
+
+
+def validation_curve(work_dir: str, key: str = 'dfer/UAR') -> Dict[int, float]:
+    """A finished run's validation metric per epoch, from MMEngine's ``scalars.json``.
+
+    A resumed run writes one timestamped log folder per start; they are read
+    in order, a later value of an epoch replacing an earlier one.
+
+    Args:
+        work_dir (str): The run's work dir.
+        key (str): The metric. Defaults to ``'dfer/UAR'``.
+
+    Returns:
+        dict[int, float]: ``{epoch: value}``, in epoch order.
+    """
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'no */vis_data/scalars.json in {work_dir}: not a finished '
+                                'MMEngine run (its validation log is written there)')
+    curve = {}
+    for path in files:
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if key in row:
+                    curve[int(row['step'])] = float(row[key])  # a val row's step is its epoch
+    return dict(sorted(curve.items()))
+
+
+def plateau_epoch(curve: Dict[int, float], tolerance: float = 0.0) -> int:
+    """The first epoch from which the metric stays within ``tolerance`` of its last value.
+
+    Args:
+        curve (dict[int, float]): :func:`validation_curve`'s output.
+        tolerance (float): Allowed distance from the last value. Defaults to 0.
+
+    Returns:
+        int: That epoch (the last epoch if the metric changed at the very end).
+    """
+    epochs = list(curve)
+    last = curve[epochs[-1]]
+    start = epochs[-1]
+    for epoch in reversed(epochs):
+        if abs(curve[epoch] - last) > tolerance:
+            break
+        start = epoch
+    return start

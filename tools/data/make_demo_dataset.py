@@ -1,6 +1,8 @@
 """Write the built-in demo dataset: DFEW's on-disk format, scene-dependent emotions.
 
-See ous_mm/datasets/demo_dataset.py for what the clips show and why.
+See ous_mm/testing/demo_dataset.py for what the clips show and why. The generator's arguments
+are written last, into OUT/demo_dataset.json (tools/run_demo.py reuses a dataset only if they
+match).
 """
 import argparse
 import time
@@ -26,7 +28,8 @@ def main() -> None:
                             args.num_folds, args.seed)
     print(f'wrote {7 * args.clips_per_class} clips in {time.time() - start:.1f} s: '
           + ', '.join(f'{k}={v}' for k, v in out.items()))
-    print(f'face-only UAR is bounded by {100 * FACE_ONLY_UAR_BOUND:.1f} % on this data')
+    print(f'face-only UAR is bounded by {100 * FACE_ONLY_UAR_BOUND:.1f} % on this data '
+          '(in expectation)')
 
 
 if __name__ == '__main__':
