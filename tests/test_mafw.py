@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import DATASETS
+from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -74,10 +74,12 @@ def test_every_config_uses_the_one_order_and_an_eleven_entry_polarity_map():
         assert (faces is None) == ('detected-faces' in name), name
     assert cfg.model.neck.fusion == 'avgpool' and cfg.model.polarity_head is not None
     # positive, neutral, negative for DFEW's seven (as before); MAFW's four others negative
-    polarity = Config.fromfile(MAFW_CONFIG).model.polarity_head.emotion_to_polarity
-    assert tuple(polarity) == (0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2)
+    # (the polarity head's default mapping, ous_mm.datasets.DFER_POLARITY, as built)
+    polarity = MODELS.build(Config.fromfile(MAFW_CONFIG).model.polarity_head).mapping
+    assert tuple(polarity.tolist()) == (0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2)
     dfew = Config.fromfile(osp.join(REPO, 'configs', 'ous_dfew.py'))
-    assert tuple(dfew.model.polarity_head.emotion_to_polarity[:7]) == (0, 2, 1, 2, 0, 2, 2)
+    assert tuple(MODELS.build(dfew.model.polarity_head).mapping[:7].tolist()) == (
+        0, 2, 1, 2, 0, 2, 2)
     assert dfew.model.cls_head.num_classes == 7
 
 
