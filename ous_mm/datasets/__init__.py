@@ -1,7 +1,6 @@
 from .cached_feature_dataset import CachedFeatureDataset
 from .cached_view_sampler import CachedViewSampler
-from .dfer_dataset import (DFER_CLASSES, DFER_POLARITY, DFEW_CLASSES, DFERDataset,
-                           stratified_holdout)
+from .dfer_dataset import DFER_CLASSES, DFER_POLARITY, DFEW_CLASSES, DFERDataset, stratified_holdout
 from .dfer_pipelines import dfer_pipelines
 from .dfew_dataset import DFEWDataset
 from .feature_cache import FeatureCache, FeatureCacheError
