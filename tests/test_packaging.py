@@ -72,6 +72,7 @@ def test_the_wheel_imports_and_its_configs_are_reachable_as_ous_mm(wheel_env):
     code = ('import ous_mm\n'
             'from mmengine.config import Config\n'
             'from mmengine.runner import Runner\n'
+            'ous_mm.setup_env()  # ous_mm:: configs (README, "From Python")\n'
             f'cfg = Config.fromfile({cfg!r}); cfg.work_dir = {wheel_env["tmp"]!r} + "/work"\n'
             'runner = Runner.from_cfg(cfg)\n'
             'runner.optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)\n'
