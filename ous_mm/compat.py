@@ -1,17 +1,20 @@
 """Fixes for what the pinned OpenMMLab stack breaks on its own (docs/stack.md).
 
-Applied once by ``import ous_mm``; every fix is a no-op where the stack does not need it.
+``import ous_mm`` applies only :func:`patch_missing_drn`, without which its components do not
+import. The others change MMEngine and torch for the whole process, so they apply where ous-mm
+runs, through :func:`ous_mm.setup_env` (ous-mm's tools, its API's entry points,
+``SafeCheckpointHook`` and a user's explicit call). Every fix is a no-op where the stack does
+not need it, and applying one twice changes nothing.
 """
 import importlib.util
 import os.path as osp
 import pickle
-from typing import Callable, List, Tuple, Union
+from typing import Callable
 
 import torch
 
 import ous_mm_drn  # the drn stand-in; at start-up too where `python -m ous_mm_drn enable` ran
-
-_applied = False
+from .fileio.pickle_allow_list import DisallowedPickleError, checkpoint_globals
 
 
 def _mmaction_root() -> str:
@@ -40,75 +43,7 @@ def patch_missing_drn() -> bool:
     return ous_mm_drn.install()
 
 
-def _empty_bytes(*args) -> bytes:
-    """``bytes()`` as pickle uses it for an empty bytes object (an empty numpy array's data).
-
-    Only that call is admitted: ``bytes(n)`` from a crafted checkpoint would
-    allocate n bytes.
-    """
-    if args:
-        raise pickle.UnpicklingError(
-            f'checkpoint calls bytes{args!r}; only bytes() (empty data) is allowed')
-    return b''
-
-
-# The statistics methods MMEngine's HistoryBuffer registers on itself (_set_default_statistics).
-HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
-
-
-def _history_buffer_statistic(owner: type, name: str) -> Callable:
-    """``getattr`` as MMEngine checkpoints call it: a statistics method of ``HistoryBuffer`` only.
-
-    Every ``HistoryBuffer`` pickles its class's statistics methods, and pickle
-    (protocol 2, torch's) writes a method as ``getattr(HistoryBuffer, 'mean')``.
-    The real ``getattr`` would let a checkpoint reach any attribute of any
-    allow-listed object, so only those calls are admitted.
-    """
-    from mmengine.logging import HistoryBuffer
-    if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
-        raise pickle.UnpicklingError(
-            f'checkpoint calls getattr({getattr(owner, "__name__", owner)!r}, {name!r}); only '
-            f'getattr(HistoryBuffer, one of {HISTORY_BUFFER_STATISTICS}) is allowed')
-    return getattr(HistoryBuffer, name)
-
-
-def checkpoint_safe_globals() -> List[Union[type, Tuple[Callable, str]]]:
-    """The globals that MMEngine checkpoints reference, and nothing else.
-
-    ``torch.load`` keeps ``weights_only=True`` (the default since torch 2.6);
-    these are allow-listed so that resume and ``load_from`` work, also with
-    checkpoints written by MMEngine without ous-mm, while any other pickled
-    object (e.g. a function call) is still refused: MMEngine's
-    ``HistoryBuffer`` (the message hub's logs) and its statistics methods,
-    through a ``getattr`` that admits only those; numpy arrays, dtypes and
-    scalars (values in the logs and the meta data).
-
-    Returns:
-        list: Types, and ``(callable, 'module.name')`` pairs, for
-        ``torch.serialization.add_safe_globals`` or ``safe_globals``.
-    """
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
-
-    multiarray = getattr(np, '_core', np.core).multiarray
-    safe = [
-        HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
-        (_history_buffer_statistic, 'builtins.getattr'),
-        # pickle writes empty bytes (the data of an empty array, e.g. a HistoryBuffer that
-        # never received a value) as the global `bytes` called without arguments
-        (_empty_bytes, 'builtins.bytes')
-    ]
-    # numpy >= 1.25 pickles dtypes as their own classes (np.dtypes.Float64DType, ...).
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        safe += [
-            getattr(dtypes, n) for n in dir(dtypes)
-            if n.endswith('DType') and isinstance(getattr(dtypes, n), type)
-        ]
-    return safe
-
-
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(DisallowedPickleError):
     """Raised when a checkpoint holds a pickled object outside the allow-list."""
 
 
@@ -139,7 +74,7 @@ def _safe_local_loader(original: Callable) -> Callable:
             raise UnsafeCheckpointError(
                 f'Refused to load checkpoint {filename!r}: it holds a pickled '
                 'object outside the allow-list of ous-mm '
-                '(ous_mm.compat.checkpoint_safe_globals), and loading it '
+                '(ous_mm.fileio.pickle_allow_list.checkpoint_globals), and loading it '
                 'could run code. If you trust this file, add the type to '
                 'torch.serialization.add_safe_globals yourself. Details: '
                 f'{weights_only_reason(err)}') from err
@@ -148,9 +83,18 @@ def _safe_local_loader(original: Callable) -> Callable:
 
 
 def patch_checkpoint_loading() -> None:
-    """Keep ``weights_only`` loading and allow-list MMEngine's checkpoint types."""
+    """Keep ``weights_only`` loading and allow-list MMEngine's checkpoint types, process-wide.
+
+    torch >= 2.6 loads with ``weights_only=True``, which refuses MMEngine's own
+    checkpoints (``HistoryBuffer``); the types in
+    :func:`~ous_mm.fileio.pickle_allow_list.checkpoint_globals` are added to torch's
+    allow-list (``add_safe_globals``, not the ``safe_globals`` context manager,
+    which would take them out again on exit), and MMEngine's loader of local
+    files (``CheckpointLoader._schemes['']``) is wrapped so that a refused file
+    raises :class:`UnsafeCheckpointError` naming it.
+    """
     if hasattr(torch.serialization, 'add_safe_globals'):
-        torch.serialization.add_safe_globals(checkpoint_safe_globals())
+        torch.serialization.add_safe_globals(checkpoint_globals())
     from mmengine.runner.checkpoint import CheckpointLoader
     local = CheckpointLoader._schemes['']
     if getattr(local, '_ous_mm_safe', False):
@@ -160,11 +104,12 @@ def patch_checkpoint_loading() -> None:
     CheckpointLoader._schemes[''] = wrapped
 
 
-def apply() -> None:
-    """Apply every fix once."""
-    global _applied
-    if _applied:
-        return
-    patch_missing_drn()
-    patch_checkpoint_loading()
-    _applied = True
+def register_config_package() -> None:
+    """Let MMEngine read ``ous_mm::`` configs (``_base_ = 'ous_mm::ous/...'``).
+
+    MMEngine resolves ``package::path`` (configs shipped in ``ous_mm/.mim/configs``) only for
+    the packages in its table ``MODULE2PACKAGE``, checked when a config is parsed, before any
+    ``custom_imports`` runs.
+    """
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('ous_mm', 'ous-mm')

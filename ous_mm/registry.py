@@ -3,7 +3,8 @@
 ous-mm's components register in MMAction2's registries (``mmaction.registry``), so a config with
 ``default_scope = 'mmaction'`` and ``custom_imports = dict(imports=['ous_mm'])`` builds them.
 The registries here give ous-mm a scope of its own, as mmyolo's and mmpretrain's do: MMEngine
-builds everything a config inherits through ``_base_ = 'ous_mm::...'`` with ``_scope_='ous_mm'``,
+builds everything a config inherits through ``_base_ = 'ous_mm::...'`` (which it reads after
+``ous_mm.setup_env()``) with ``_scope_='ous_mm'``,
 looks that scope up among the children of its root registries, searches the registry it finds
 and then its parents (MMAction2's, then MMEngine's); ``locations`` import ous-mm's components the
 first time one of these registries is searched. Face detectors are not models: they have a root
@@ -34,7 +35,6 @@ from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmaction.registry import VISBACKENDS as MMACTION_VISBACKENDS
 from mmaction.registry import VISUALIZERS as MMACTION_VISUALIZERS
 from mmaction.registry import WEIGHT_INITIALIZERS as MMACTION_WEIGHT_INITIALIZERS
-from mmengine.config.utils import MODULE2PACKAGE
 from mmengine.registry import Registry, build_from_cfg
 
 # runners, loops, hooks, optimizers, schedulers, log processors
@@ -104,8 +104,3 @@ def build_in_own_scope(cfg: dict,
 
 FACE_DETECTORS = Registry(
     'face detector', build_func=build_in_own_scope, locations=['ous_mm.face_detectors'])
-
-# MMEngine resolves `_base_ = 'ous_mm::ous/...'` (configs shipped in ous_mm/.mim/configs) only
-# for the packages in this table, checked when a config is parsed: `import ous_mm` (ous-mm's
-# tools, `mim train ous_mm`) must come first
-MODULE2PACKAGE.setdefault('ous_mm', 'ous-mm')

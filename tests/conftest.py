@@ -34,6 +34,14 @@ def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600, check: b
 
 
 @pytest.fixture(scope='session')
+def safe_loading() -> None:
+    """Checkpoints read in this process as ous-mm's tools read them: ``ous_mm.setup_env()``
+    (``import ous_mm`` alone leaves torch's and MMEngine's loading as they are)."""
+    import ous_mm
+    ous_mm.setup_env()
+
+
+@pytest.fixture(scope='session')
 def smoke_data(tmp_path_factory) -> str:
     from ous_mm.testing import make_smoke_dataset
     root = str(tmp_path_factory.mktemp('smoke'))

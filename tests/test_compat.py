@@ -1,6 +1,8 @@
-"""Fixes applied by `import ous_mm` (ous_mm/compat.py)."""
+"""Stack fixes (ous_mm/compat.py): what `import ous_mm` changes, what `ous_mm.setup_env()` does."""
 import os
+import os.path as osp
 import pickletools
+import re
 import subprocess
 import sys
 import zipfile
@@ -12,6 +14,57 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import ous_mm  # noqa: F401
 from ous_mm import compat
+from ous_mm.fileio.pickle_allow_list import HISTORY_BUFFER_STATISTICS, checkpoint_globals
+
+# What `import ous_mm` may change outside ous-mm: registrations of its own components and
+# registries, MMEngine's file backend 'atomic_local' (named only where a config asks for it).
+ALLOWED_ON_IMPORT = (
+    re.compile(r"mmaction\.registry\.\w+\._module_dict\['\w+'\]: added ous_mm\.[\w.]+ "
+               r"\(from ous_mm\.[\w.]+\)"),
+    re.compile(r"mmaction\.registry\.\w+\._children\['ous_mm'\]: added Registry '[\w ]+' of "
+               r"scope 'ous_mm' \(from ous_mm\)"),
+    re.compile(r"mmengine\.fileio\.backends\.registry_utils\.backends\['atomic_local'\]: "
+               r"added ous_mm\.fileio\.atomic_local_backend\.AtomicLocalBackend "
+               r"\(from ous_mm\.fileio\.atomic_local_backend\)"),
+)
+SAFE_GLOBALS = 'torch._weights_only_unpickler._marked_safe_globals_set'
+
+
+def test_import_changes_only_registrations_and_the_drn_stand_in():
+    """In fresh processes (tests/import_probe.py): `import ous_mm` registers its components and
+    installs the drn stand-in (where mmaction2 lacks the folder), nothing else; setup_env() adds
+    MODULE2PACKAGE['ous_mm'], the safe checkpoint loader and the checkpoint allow-list."""
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    try:
+        from import_probe import probe
+    finally:
+        sys.path.pop(0)
+    report = probe()
+    assert report['not_importable_alone'] == [] and report['modules_added_here'] == []
+    drn_missing = not osp.isdir(osp.join(compat._mmaction_root(), 'models', 'localizers', 'drn'))
+    own_finders = [f for f in report['meta_path_added'] if f.startswith('ous_mm')]
+    assert own_finders == (['ous_mm_drn.DRNStandInFinder'] if drn_missing else [])
+    assert report['made_by_own_loaders'] == (
+        ['mmaction.models.localizers.drn', 'mmaction.models.localizers.drn.drn']
+        if drn_missing else [])
+    assert report['path_hooks_added'] == []
+    changes = report['changes']
+    unexpected = [c for c in changes if not any(p.fullmatch(c) for p in ALLOWED_ON_IMPORT)]
+    assert unexpected == [], '\n'.join(unexpected)
+    # and the allowed ones happen (the check above cannot pass by seeing nothing)
+    assert ("mmaction.registry.MODELS._module_dict['OUSRecognizer']: added "
+            'ous_mm.models.recognizers.ous_recognizer.OUSRecognizer '
+            '(from ous_mm.models.recognizers.ous_recognizer)') in changes
+    assert sum('_children[' in c for c in changes) == 23
+    setup = report['setup_env_changes']
+    assert [c for c in setup if SAFE_GLOBALS not in c and 'get_safe_globals()' not in c] == [
+        "mmengine.config.utils.MODULE2PACKAGE['ous_mm']: added 'ous-mm' (from builtins)",
+        "mmengine.runner.checkpoint.CheckpointLoader._schemes['']: replaced "
+        'mmengine.runner.checkpoint.load_from_local (from mmengine.runner.checkpoint) by '
+        'ous_mm.compat._safe_local_loader.<locals>.load_from_local (from ous_mm.compat)']
+    added = [c for c in setup if c.startswith(SAFE_GLOBALS + '[') and ': added ' in c]
+    assert len(added) == len(checkpoint_globals()) and len(added) == len(
+        [c for c in setup if c.startswith(SAFE_GLOBALS + '[')])
 
 
 def test_mmaction_models_import_and_register():
@@ -62,7 +115,7 @@ class _Payload:
         return (os.system, (f'touch {self.marker}', ))
 
 
-def test_checkpoint_with_code_is_refused(tmp_path):
+def test_checkpoint_with_code_is_refused(tmp_path, safe_loading):
     marker = tmp_path / 'pwned'
     path = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {'w': torch.zeros(1)}, 'meta': _Payload(marker)}, path)
@@ -73,7 +126,7 @@ def test_checkpoint_with_code_is_refused(tmp_path):
     assert not marker.exists()
 
 
-def test_mmengine_checkpoint_types_load(tmp_path):
+def test_mmengine_checkpoint_types_load(tmp_path, safe_loading):
     """The types a Runner writes (message hub, numpy values) load with weights_only on."""
     import numpy as np
     from mmengine.logging import MessageHub
@@ -122,7 +175,7 @@ print('ous_mm imported:', any(m == 'ous_mm' or m.startswith('ous_mm.') for m in 
 '''
 
 
-def test_checkpoint_of_a_process_without_ous_mm_loads(tmp_path):
+def test_checkpoint_of_a_process_without_ous_mm_loads(tmp_path, safe_loading):
     from mmengine.logging import MessageHub
     proc = subprocess.run([sys.executable, '-c', PLAIN_MMENGINE_RUN, str(tmp_path)],
                           capture_output=True, text=True, cwd=str(tmp_path))
@@ -144,7 +197,8 @@ def test_checkpoint_of_a_process_without_ous_mm_loads(tmp_path):
 @pytest.mark.parametrize('owner,name', [('HistoryBuffer', 'update'),
                                         ('HistoryBuffer', '__init__'),
                                         ('ndarray', 'tofile')])
-def test_checkpoint_getattr_reaches_only_history_buffer_statistics(tmp_path, owner, name):
+def test_checkpoint_getattr_reaches_only_history_buffer_statistics(
+        tmp_path, owner, name, safe_loading):
     import numpy as np
     from mmengine.logging import HistoryBuffer
 
@@ -165,4 +219,4 @@ def test_import_leaves_history_buffer_pickling_as_mmengine_has_it():
     from mmengine.logging import HistoryBuffer
     assert HistoryBuffer.__getstate__.__module__ == 'mmengine.logging.history_buffer'
     state = HistoryBuffer([1.0], [1]).__getstate__()
-    assert set(state['statistics_methods']) == set(compat.HISTORY_BUFFER_STATISTICS)
+    assert set(state['statistics_methods']) == set(HISTORY_BUFFER_STATISTICS)

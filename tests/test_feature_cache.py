@@ -387,7 +387,7 @@ def test_single_view_config_and_benchmark_smoke(cache_setup, capsys):
     test_frames = FeatureCache(cache).read('test', 0)['frames']
     assert batch['inputs']['face_feat'][0].shape == (len(test_frames), 64)
     argv = sys.argv
-    sys.argv = ['tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0',
+    sys.argv = ['tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0', '--epochs', '1',
                 '--batch-size', '4', '--cache-config', CACHED_CONFIG, '--cache-dir', cache,
                 '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS]]
     try:

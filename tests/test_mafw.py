@@ -1,6 +1,6 @@
 """MAFW: the reader on a release-shaped fixture (generated clips, CRLF split files, PNG face
 frames), ous-mm's 11-class order, the 11-class metric and configs, and one epoch of training and
-a test run through tools/train.py and tools/test.py (by tools/cross_validate.py) on the CPU."""
+a test run by tools/cross_validate.py (MMEngine's Runner, in-process: ous_mm.apis) on the CPU."""
 import glob
 import json
 import os
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import DATASETS
+from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -74,10 +74,12 @@ def test_every_config_uses_the_one_order_and_an_eleven_entry_polarity_map():
         assert (faces is None) == ('detected-faces' in name), name
     assert cfg.model.neck.fusion == 'avgpool' and cfg.model.polarity_head is not None
     # positive, neutral, negative for DFEW's seven (as before); MAFW's four others negative
-    polarity = Config.fromfile(MAFW_CONFIG).model.polarity_head.emotion_to_polarity
-    assert tuple(polarity) == (0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2)
+    # (the polarity head's default mapping, ous_mm.datasets.DFER_POLARITY, as built)
+    polarity = MODELS.build(Config.fromfile(MAFW_CONFIG).model.polarity_head).mapping
+    assert tuple(polarity.tolist()) == (0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2)
     dfew = Config.fromfile(osp.join(REPO, 'configs', 'ous_dfew.py'))
-    assert tuple(dfew.model.polarity_head.emotion_to_polarity[:7]) == (0, 2, 1, 2, 0, 2, 2)
+    assert tuple(MODELS.build(dfew.model.polarity_head).mapping[:7].tolist()) == (
+        0, 2, 1, 2, 0, 2, 2)
     assert dfew.model.cls_head.num_classes == 7
 
 
@@ -267,7 +269,7 @@ def test_a_seven_class_model_is_refused_on_mafw(tiny_config, tmp_path):
 
 
 def _run_tool_here(script: str, *args: str, monkeypatch) -> None:
-    """Run an ous-mm tool's main() in this process (it starts tools/train.py and test.py)."""
+    """Run an ous-mm tool's main() in this process (it trains and tests in this process too)."""
     monkeypatch.setattr(sys, 'argv', [script, *args])
     runpy.run_path(osp.join(REPO, script))['main']()
 
@@ -275,7 +277,7 @@ def _run_tool_here(script: str, *args: str, monkeypatch) -> None:
 def test_one_epoch_and_a_test_through_the_tools_on_the_fixture(
         tiny_config, tmp_path, monkeypatch, capsys):
     work = str(tmp_path / 'cv')
-    # tools/cross_validate.py: tools/train.py (one epoch), then tools/test.py --dump
+    # tools/cross_validate.py: training (one epoch), then the test with a dump (ous_mm.apis)
     _run_tool_here('tools/cross_validate.py', tiny_config, '--folds', '1', '--work-dir', work,
                    monkeypatch=monkeypatch)
     fold = osp.join(work, 'fold_1')

@@ -406,3 +406,32 @@ def test_frozen_clip_vision_in_a_stock_recognizer2d():
     assert not torch.equal(model.cls_head.fc_cls.weight, head)  # the head trained
     preds = model.test_step(data)
     assert len(preds) == 2 and preds[0].pred_score.shape == (7, )
+
+
+def test_prompt_learner_shared_prefix_is_the_same_computation():
+    """The packed prompts (shared [SOS] + context prefix, one sequence) give the separate
+    prompts' text features and context gradients, for class names of different lengths; the
+    prefix is shared, so a class's words may not see another class's."""
+    names = ('Happy', 'very very sad', 'Neutral face', 'x')
+    learners = []
+    for shared in (False, True):
+        torch.manual_seed(0)
+        learners.append(MODELS.build(dict(type='CoOpPromptLearner', class_names=names, n_ctx=5,
+                                          clip=dict(model_cfg=TINY, weights='random'),
+                                          shared_prefix=shared)))
+    separate, packed = learners
+    packed.load_state_dict(separate.state_dict())  # random text weights are in the state
+    assert len(packed.packed_tokens) == 1 + 5 + sum(  # prefix once, then each class's words
+        int(t.argmax()) + 1 - 6 for t in separate.tokens) < separate.tokens.numel()
+    features = [learner() for learner in learners]
+    assert torch.allclose(*features, atol=1e-6)
+    weights = torch.randn_like(features[0])
+    for learner, feature in zip(learners, features):
+        (feature * weights).sum().backward()
+    assert torch.allclose(separate.ctx.grad, packed.ctx.grad, atol=1e-5)
+    assert packed.ctx.grad.abs().sum() > 0
+    # one class's prompt alone, packed, gives that class's feature: no leak between classes
+    alone = MODELS.build(dict(type='CoOpPromptLearner', class_names=names[1:2], n_ctx=5,
+                              clip=dict(model_cfg=TINY, weights='random'), shared_prefix=True))
+    alone.load_state_dict(separate.state_dict())
+    assert torch.allclose(alone()[0], features[0][1], atol=1e-6)

@@ -26,7 +26,7 @@ def mim(python: str, *args: str, cwd: str = REPO, **kwargs) -> subprocess.Comple
     return run([python, '-m', 'mim', *args], cwd=cwd, **kwargs)
 
 
-def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path):
+def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path, safe_loading):
     from ous_mm.testing import make_demo_dataset
     proc = mim(sys.executable, 'search', 'ous_mm')
     for name in MODELS:
@@ -72,6 +72,7 @@ def test_the_wheel_imports_and_its_configs_are_reachable_as_ous_mm(wheel_env):
     code = ('import ous_mm\n'
             'from mmengine.config import Config\n'
             'from mmengine.runner import Runner\n'
+            'ous_mm.setup_env()  # ous_mm:: configs (README, "From Python")\n'
             f'cfg = Config.fromfile({cfg!r}); cfg.work_dir = {wheel_env["tmp"]!r} + "/work"\n'
             'runner = Runner.from_cfg(cfg)\n'
             'runner.optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)\n'

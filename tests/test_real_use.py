@@ -271,7 +271,7 @@ def test_a_video_without_a_face_follows_the_documented_fallback(tmp_path):
 # ---- MMAction2's inference API on a trained model whose frozen weights come from a file ----
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, safe_loading):
     tmp = tmp_path_factory.mktemp('real_use')
     root = str(tmp / 'demo')
     make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=3)

@@ -13,7 +13,7 @@ def _weights(path: str) -> dict:
     return torch.load(path, map_location='cpu')['state_dict']
 
 
-def test_resume_matches_uninterrupted_run(smoke_data, tmp_path):
+def test_resume_matches_uninterrupted_run(smoke_data, tmp_path, safe_loading):
     straight = str(tmp_path / 'straight')
     resumed = str(tmp_path / 'resumed')
     run(['python', 'tools/train.py', SMOKE_CONFIG, '--work-dir', straight,

@@ -28,7 +28,7 @@ def demo_options(root: str, *extra: str):
     return opts + list(extra)
 
 
-def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path):
+def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path, safe_loading):
     work = str(tmp_path / 'ous')
     run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
          *demo_options(demo_root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',

@@ -27,6 +27,7 @@ import time
 from typing import Dict, List
 
 import numpy as np
+import torch
 
 from ous_mm.apis import cross_validate, fold_statistics
 from ous_mm.apis.cross_validation import plateau_epoch, validation_curve
@@ -152,7 +153,10 @@ def spread_table(all_runs: List[dict], seeds: List[int]) -> str:
 
 def main() -> None:
     args = parse_args()
-    os.environ.setdefault('OMP_NUM_THREADS', '2')  # for the training and test processes
+    # the runs are in this process (ous_mm.apis), whose torch has read its thread count already;
+    # the environment variable is for the data-loader workers MMEngine starts
+    os.environ.setdefault('OMP_NUM_THREADS', '2')
+    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
     start = time.time()
     per_seed = {seed: run_seed(args, seed) for seed in args.seeds}
     all_runs = [dict(r, model=name) for seed in args.seeds

@@ -6,9 +6,10 @@ Same arguments as MMAction2's script (``--work-dir``, ``--dump``, ``--cfg-option
 import runpy
 import sys
 
-import ous_mm  # noqa: F401  (stack fixes and registration before the config loads)
-from ous_mm.utils import init_cpu_distributed, mmaction_tool
+import ous_mm  # noqa: F401  (registration)
+from ous_mm.utils import init_cpu_distributed, mmaction_tool, setup_env
 
 if __name__ == '__main__':
+    setup_env()  # before the config is read: `ous_mm::` configs, safe checkpoint loading
     init_cpu_distributed(sys.argv)
     runpy.run_path(mmaction_tool('test.py'), run_name='__main__')

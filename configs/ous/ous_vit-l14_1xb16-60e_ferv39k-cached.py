@@ -22,6 +22,6 @@ test_dataloader = dict(
     cached_loader,
     dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
                  test_mode=True, source=_base_.test_dataloader.dataset))
-model = dict(data_preprocessor=dict(_base_.cached_data_preprocessor, _delete_=True))
+model = _base_.cached_model
 # the frozen encoder that made the cache must be this model's (weights, settings)
 custom_hooks = [*_base_.custom_hooks, dict(type='FeatureCacheCheckHook')]

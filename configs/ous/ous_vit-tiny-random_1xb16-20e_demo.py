@@ -44,7 +44,7 @@ model = dict(
     polarity_head=dict(in_channels=64))
 
 # the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's
-# Haar cascade finds most (README, "Faces"); the demo's own clips come with their face boxes
+# Haar cascade about a third (README, "Faces"); the demo's own clips come with their face boxes
 face_detector = dict(type='OpenCVHaarFaceDetector')
 train_pipeline, test_pipeline = dfer_pipelines(
     num_frames, image_size, face_source='detector', detector=face_detector)

@@ -1,9 +1,7 @@
-"""Train, test and score configs over folds with ous-mm's tools, resumably."""
+"""Train, test and score configs over folds through MMEngine's Runner, resumably."""
 import glob
 import json
 import os.path as osp
-import subprocess
-import sys
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -11,21 +9,8 @@ import numpy as np
 from ..engine.hooks.safe_checkpoint_hook import find_best_checkpoint
 from ..fileio import AtomicLocalBackend
 from .dump_results import dump_scores
-
-# tools/ ships with the package (ous_mm/.mim/tools), as in OpenMMLab packages
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'tools')
-
-
-def run_tool(script: str, *args: str) -> None:
-    """Run one of ous-mm's tools (``tools/<script>``) in a new process, as a user would.
-
-    Args:
-        script (str): e.g. ``'train.py'``.
-        *args (str): Its command line.
-    """
-    cmd = [sys.executable, osp.join(TOOLS, script), *args]
-    print('$', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+from .loading import parse_cfg_options
+from .runner import run_test, run_train
 
 
 def train_and_test(config: str,
@@ -34,13 +19,18 @@ def train_and_test(config: str,
                    best_key: str = 'dfer/nll') -> dict:
     """Train ``config`` (resuming an interrupted run) and test its best checkpoint.
 
-    The result is stored as ``work_dir/test_metrics.json`` and read back on
-    a later call, so finished runs are not repeated.
+    Both run in this process (:func:`~ous_mm.apis.run_train`,
+    :func:`~ous_mm.apis.run_test`), as ``tools/train.py CONFIG --work-dir
+    WORK_DIR [--resume]`` then ``tools/test.py CONFIG BEST --work-dir WORK_DIR
+    --dump WORK_DIR/test_predictions.pkl`` would. The result is stored as
+    ``work_dir/test_metrics.json`` and read back on a later call, so finished
+    runs are not repeated.
 
     Args:
         config (str): The config file.
         work_dir (str): The run's work dir.
-        cfg_options (Sequence[str]): ``--cfg-options`` for both tools.
+        cfg_options (Sequence[str]): ``key=value`` options (as ``--cfg-options``
+            takes them) for training and testing.
         best_key (str): The metric whose best checkpoint is tested. Defaults
             to ``'dfer/nll'`` (the paper's lowest validation loss).
 
@@ -53,12 +43,14 @@ def train_and_test(config: str,
         print(f'{work_dir}: done before, reading {result_file}')
         with open(result_file) as f:
             return json.load(f)
-    options = ['--cfg-options', *cfg_options] if cfg_options else []
-    resume = ['--resume'] if osp.isfile(osp.join(work_dir, 'last_checkpoint')) else []
-    run_tool('train.py', config, '--work-dir', work_dir, *resume, *options)
+    options = parse_cfg_options(cfg_options)
+    resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+    print(f'{work_dir}: training {config}{" (resuming)" if resume else ""}', flush=True)
+    run_train(config, work_dir, resume=resume, cfg_options=options)
     checkpoint = find_best_checkpoint(work_dir, best_key)
     dump = osp.join(work_dir, 'test_predictions.pkl')
-    run_tool('test.py', config, checkpoint, '--work-dir', work_dir, '--dump', dump, *options)
+    print(f'{work_dir}: testing {checkpoint}', flush=True)
+    run_test(config, checkpoint, work_dir, dump=dump, cfg_options=options)
     scores = dump_scores(dump)  # the classes: as many as the model scores
     result = dict(checkpoint=osp.basename(checkpoint), clips=len(scores['labels']),
                   UAR=float(scores['UAR']), WAR=float(scores['WAR']),

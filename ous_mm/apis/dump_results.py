@@ -5,7 +5,6 @@ MMEngine's ``DumpResults`` pickles the test predictions, and a plain
 admits the types such a dump holds; ``dump_predictions`` and ``dump_scores``
 are the "dump -> scores, labels -> UAR/WAR/recall" step the tools share.
 """
-import codecs
 import io
 import pickle
 from typing import Any, Callable, Dict, Optional, Tuple
@@ -14,65 +13,11 @@ import numpy as np
 import torch
 
 from ous_mm.evaluation import confusion_matrix, dfer_scores
-
-# Builtin data types (protocol 2 writes their module as ``__builtin__``).
-_BUILTIN_TYPES = ('set', 'frozenset', 'bytes', 'bytearray', 'complex', 'slice')
-# NumPy pickles arrays, dtypes and scalars through these, in ``numpy.core`` (1.x) or
-# ``numpy._core`` (2.x) depending on the writer's version.
-_NUMPY_MULTIARRAY = ('_reconstruct', 'scalar')
+from ous_mm.fileio.pickle_allow_list import DisallowedPickleError, dump_globals
 
 
-class UnsafeDumpError(pickle.UnpicklingError):
+class UnsafeDumpError(DisallowedPickleError):
     """Raised when a dump holds a pickled object outside the allow-list."""
-
-
-def _latin1_encode(text: str, encoding: str = 'utf-8') -> bytes:
-    # protocol 2 writes bytes as _codecs.encode(str, 'latin1'); no other codec is needed
-    if encoding not in ('latin1', 'latin-1') or not isinstance(text, str):
-        raise pickle.UnpicklingError(f'_codecs.encode with {encoding!r} is not a bytes literal')
-    return codecs.encode(text, encoding)
-
-
-def _load_storage(data: bytes) -> torch.storage.TypedStorage:
-    # torch's own ``_load_from_bytes`` calls torch.load(weights_only=False): load the
-    # storage with weights_only=True instead, which refuses any pickled code inside it.
-    try:
-        storage = torch.load(io.BytesIO(data), weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise UnsafeDumpError('torch.load(weights_only=True) refused a tensor storage in it: '
-                              f'{str(err).strip().splitlines()[0]}') from err
-    if not isinstance(storage, (torch.storage.TypedStorage, torch.UntypedStorage)):
-        raise UnsafeDumpError(f'a tensor storage in it holds a {type(storage).__name__}')
-    return storage
-
-
-def _allowed_globals() -> Dict[Tuple[str, str], Any]:
-    """``(module, name) -> object`` for every global a dump may reference."""
-    import builtins
-    import collections
-    allowed: Dict[Tuple[str, str], Any] = {(module, n): getattr(builtins, n)
-                                           for n in _BUILTIN_TYPES
-                                           for module in ('builtins', '__builtin__')}
-    allowed[('collections', 'OrderedDict')] = collections.OrderedDict
-    allowed[('_codecs', 'encode')] = _latin1_encode
-    allowed[('torch.storage', '_load_from_bytes')] = _load_storage
-    allowed[('torch._utils', '_rebuild_tensor_v2')] = torch._utils._rebuild_tensor_v2
-    allowed[('torch', 'Size')] = torch.Size
-    allowed[('torch', 'device')] = torch.device
-    allowed.update({('torch', n): getattr(torch, n) for n in dir(torch)
-                    if isinstance(getattr(torch, n), torch.dtype)})
-    multiarray = (np._core if hasattr(np, '_core') else np.core).multiarray
-    for package in ('numpy.core', 'numpy._core'):
-        allowed.update({(f'{package}.multiarray', n): getattr(multiarray, n)
-                        for n in _NUMPY_MULTIARRAY})
-    allowed[('numpy', 'ndarray')] = np.ndarray
-    allowed[('numpy', 'dtype')] = np.dtype
-    # numpy >= 1.25 pickles dtypes as their own classes (numpy.dtypes.Float32DType, ...)
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        allowed.update({('numpy.dtypes', n): getattr(dtypes, n) for n in dir(dtypes)
-                        if n.endswith('DType') and isinstance(getattr(dtypes, n), type)})
-    return allowed
 
 
 class _DumpUnpickler(pickle.Unpickler):
@@ -99,8 +44,9 @@ def load_dump(filename: str) -> Any:
 
     Those are builtin containers and scalars, ``OrderedDict``, torch tensors
     (their storages loaded with ``weights_only=True``), dtypes, devices and
-    sizes, and numpy arrays, dtypes and scalars. Anything else (a function, a
-    class of another module) is refused before it is resolved.
+    sizes, and numpy arrays, dtypes and scalars
+    (:func:`ous_mm.fileio.pickle_allow_list.dump_globals`). Anything else (a
+    function, a class of another module) is refused before it is resolved.
 
     Args:
         filename (str): The dump.
@@ -114,8 +60,8 @@ def load_dump(filename: str) -> Any:
     """
     with open(filename, 'rb') as f:
         try:
-            return _DumpUnpickler(f, _allowed_globals()).load()
-        except UnsafeDumpError as err:
+            return _DumpUnpickler(f, dump_globals()).load()
+        except DisallowedPickleError as err:
             raise UnsafeDumpError(
                 f'Refused to load {filename}: {err}, and unpickling it could run code. '
                 'Recreate the dump with tools/test.py CONFIG CHECKPOINT --dump FILE; if you '

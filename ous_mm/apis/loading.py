@@ -1,6 +1,6 @@
 """A config, its model and its splits, as ous-mm's tools (and MMAction2's runners) see them."""
 import argparse
-from typing import Optional, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 from mmaction.apis import init_recognizer
@@ -9,9 +9,14 @@ from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
 
+from ..utils import setup_env
+
 
 def load_config(config: Union[str, Config], cfg_options: Optional[dict] = None) -> Config:
     """A config file (or object) with ``--cfg-options`` merged in and its default scope set.
+
+    Sets up the process first (:func:`ous_mm.setup_env`): ``ous_mm::`` configs
+    read, checkpoints load safely.
 
     Args:
         config (str | Config): Config file or object (copied, not changed).
@@ -20,11 +25,28 @@ def load_config(config: Union[str, Config], cfg_options: Optional[dict] = None) 
     Returns:
         Config: The config.
     """
+    setup_env()
     cfg = Config.fromfile(config) if isinstance(config, str) else config.copy()
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     return cfg
+
+
+def parse_cfg_options(options: Sequence[str]) -> dict:
+    """``key=value`` strings as ``--cfg-options`` (MMEngine's ``DictAction``) parses them.
+
+    Args:
+        options (Sequence[str]): e.g. ``['train_cfg.max_epochs=2', 'a.b=[1,2]']``.
+
+    Returns:
+        dict: For ``Config.merge_from_dict`` (empty for no options).
+    """
+    if not options:
+        return {}
+    parser = argparse.ArgumentParser(prog='cfg-options')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(['--cfg-options', *options]).cfg_options
 
 
 def init_model(config: Union[str, Config],

@@ -15,6 +15,20 @@ DFEW_CLASSES = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear
 # classes are its first N (DFEW, FERV39k: 7; MAFW: 11), so a label means the same emotion in
 # every dataset, config and result, and DFEW-trained models stay as they are.
 DFER_CLASSES = DFEW_CLASSES + ('Contempt', 'Anxiety', 'Helplessness', 'Disappointment')
+# The polarity of each class of that order (0 positive, 1 neutral, 2 negative): the paper names no
+# mapping. PolarityHead's default, and the scene looks of the demo data's classes; a dataset with
+# fewer classes (DFEW, FERV39k: the first 7) uses the first entries.
+# Happy, Surprise -> positive; Neutral -> neutral; Sad, Angry, Disgust, Fear -> negative.
+# MAFW's four others, each an unpleasant emotion -> negative (compound counts: MAFW's compound
+# set, its 8,996 clips):
+#   Contempt: disapproval of another, felt as superiority; a hostility emotion with anger and
+#     disgust (its compound labels pair it with them in 226 clips, with happiness in 52).
+#   Anxiety: apprehension of a threat not yet come; fear's family.
+#   Helplessness: no control over a bad outcome; sadness's family (paired with sadness in 640
+#     compound clips).
+#   Disappointment: an expected good that did not come; sadness's family (its compound labels
+#     pair it only with sadness, helplessness, anxiety or disgust).
+DFER_POLARITY = (0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2)
 
 
 def stratified_holdout(labels: Sequence[int], fraction: float, seed: int) -> np.ndarray:

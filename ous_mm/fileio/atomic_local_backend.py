@@ -8,21 +8,23 @@ from typing import IO, List, Union
 from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 
-from .locked_temp_file import TEMP_INFIX, create_locked_temp, remove_if_stale
+from .atomic_path import atomic_path
+from .locked_temp_file import TEMP_INFIX, remove_if_stale
 
 
 @register_backend('atomic_local')
 class AtomicLocalBackend(LocalBackend):
     """MMEngine's ``LocalBackend`` with atomic ``put`` and ``put_text``.
 
-    The data goes to a new temporary file ``<file>.tmp.<8 hex digits>`` in the
-    same folder, locked by the writer while it exists, is flushed to disk
-    (``fsync``) and renamed over ``<file>`` (``os.replace``, atomic on POSIX),
-    so a process killed at any instant leaves either the previous file or the
-    complete new one, never a truncated file under the final name; at worst a
-    temporary file that nobody locks any more, which
-    :meth:`remove_stale_temp_files` cleans up. A failed write (a full disk)
-    leaves nothing behind and raises an ``OSError`` naming the file.
+    Writes go through :func:`~ous_mm.fileio.atomic_path`: the data goes to a
+    new temporary file ``<file>.tmp.<8 hex digits>`` in the same folder, locked
+    by the writer while it exists, is flushed to disk (``fsync``) and renamed
+    over ``<file>`` (``os.replace``, atomic on POSIX), so a process killed at
+    any instant leaves either the previous file or the complete new one, never
+    a truncated file under the final name; at worst a temporary file that
+    nobody locks any more, which :meth:`remove_stale_temp_files` cleans up. A
+    failed write (a full disk) leaves nothing behind and raises an ``OSError``
+    naming the file.
 
     Registered under the name ``'atomic_local'``: it is used only where it is
     named (``backend_args=dict(backend='atomic_local')``), e.g. by
@@ -75,30 +77,11 @@ class AtomicLocalBackend(LocalBackend):
 
     def _write_atomically(self, filepath: Union[str, Path], mode: str, obj: Union[bytes, str],
                           **open_args) -> None:
-        filepath = str(filepath)
-        folder = osp.dirname(osp.abspath(filepath))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = create_locked_temp(filepath)
-        try:
-            # the lock lives as long as this descriptor: closed only after the rename
-            with open(os.dup(fd), mode, **open_args) as f:
-                self._write(f, obj)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, filepath)
-        except OSError as err:  # e.g. a full disk: say which file could not be written
-            raise OSError(err.errno, f'{err.strerror}: cannot write {filepath} (the previous '
-                          'file, if any, is unchanged)') from err
-        finally:
-            if osp.exists(tmp):  # a failed write leaves nothing behind
-                os.remove(tmp)
-            os.close(fd)
-        # the rename itself reaches the disk only with the folder's entry
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        # leftovers: remove_stale_temp_files (SafeCheckpointHook, at start-up), not a listing of
+        # the folder at every write
+        with atomic_path(str(filepath), keep_ext=False, remove_leftovers=False) as tmp, \
+                open(tmp, mode, **open_args) as f:
+            self._write(f, obj)
 
     def _write(self, f: IO, obj: Union[bytes, str]) -> None:
         """Write the data into the open temporary file (a hook for slower test writers)."""

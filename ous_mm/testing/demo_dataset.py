@@ -26,13 +26,11 @@ from typing import Dict, Tuple
 import cv2
 import numpy as np
 
-from ..datasets.dfer_dataset import DFEW_CLASSES
+from ..datasets.dfer_dataset import DFER_POLARITY, DFEW_CLASSES
 from ..datasets.face_box_cache import write_boxes
 from ..fileio import AtomicLocalBackend
 from .synthetic_video import write_video
 
-# Polarity of each DFEW class (0 positive, 1 neutral, 2 negative); the configs' default.
-POLARITY = (0, 2, 1, 2, 0, 2, 2)
 # Expression cue drawn for each class: Happy/Sad share cue 0, Surprise/Fear share cue 1.
 FACE_CUE = (0, 0, 2, 3, 1, 4, 1)
 FACE_ONLY_UAR_BOUND = (3 + 4 * 0.5) / 7
@@ -128,7 +126,7 @@ def _draw_face(img: np.ndarray, cue: int, cx: float, cy: float, fh: float,
 
 
 def _clip(rng: np.random.Generator, label: int, num_frames: int, size: int):
-    scene = _scene(rng, POLARITY[label], size)
+    scene = _scene(rng, DFER_POLARITY[label], size)  # the models' polarity map
     # narrow nuisances: wide ones (skin +-15, hood grey +-15) outweighed the cues in the
     # random CLIP's face features
     skin = tuple(int(v) for v in rng.uniform([210, 160, 130], [220, 170, 140]))

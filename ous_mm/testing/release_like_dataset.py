@@ -14,6 +14,7 @@ from typing import Dict, Optional, Tuple
 import cv2
 import numpy as np
 
+from ..fileio import atomic_path
 from .synthetic_video import write_video
 
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'cat', 'hubble_deep_field')
@@ -31,11 +32,11 @@ def ffmpeg_exe() -> Optional[str]:
 def _write_h264(path: str, frames: np.ndarray, fps: float, exe: str) -> None:
     """``frames`` (``N x H x W x 3`` RGB) as H.264 (libx264 defaults, yuv420p) in mp4."""
     n, h, w = frames.shape[:3]
-    tmp = f'{path}.tmp{os.getpid()}.mp4'
-    cmd = [exe, '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s',
-           f'{w}x{h}', '-r', str(fps), '-i', '-', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', tmp]
-    subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(), check=True)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # `-y`: ffmpeg writes over the (empty) temporary file
+        cmd = [exe, '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s',
+               f'{w}x{h}', '-r', str(fps), '-i', '-', '-c:v', 'libx264', '-pix_fmt', 'yuv420p',
+               tmp]
+        subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(), check=True)
 
 
 def _film(photo: np.ndarray, num_frames: int, size: Tuple[int, int],

@@ -1,3 +1,4 @@
 from .launch import init_cpu_distributed, mmaction_tool
+from .setup_env import setup_env
 
-__all__ = ['init_cpu_distributed', 'mmaction_tool']
+__all__ = ['init_cpu_distributed', 'mmaction_tool', 'setup_env']

@@ -17,11 +17,13 @@ over the folds (ddof = 1) and each cache's difference from live, and the wall ti
 """
 import argparse
 import os.path as osp
+import subprocess
+import sys
 import time
 
 import numpy as np
 
-from ous_mm.apis import cross_validate, fold_statistics, run_tool
+from ous_mm.apis import cross_validate, fold_statistics
 from ous_mm.fileio import AtomicLocalBackend
 from ous_mm.testing import make_demo_dataset
 
@@ -30,6 +32,7 @@ RUNS = (('live', LIVE),
         ('multi-view cache', 'configs/ous/ous_vit-tiny-random_1xb16-20e_demo-cached.py'),
         ('single-view cache', 'configs/ous/ous_vit-tiny-random_1xb16-20e_demo-cached-test-view.py'))
 SPLITS = ('train', 'val', 'test')
+EXTRACT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'extract_features.py')
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,8 +56,10 @@ def main() -> None:
     cache = args.cache or osp.join(args.work_dir, 'feature_cache')
     data = [f'{s}_dataloader.dataset.data_root={args.data_root}' for s in SPLITS]
     start = time.time()
-    run_tool('extract_features.py', LIVE, '--out', cache, '--views', str(args.views),
-             '--folds', *map(str, args.folds), '--cfg-options', *data, *args.cfg_options)
+    extract = [sys.executable, EXTRACT, LIVE, '--out', cache, '--views', str(args.views),
+               '--folds', *map(str, args.folds), '--cfg-options', *data, *args.cfg_options]
+    print('$', ' '.join(extract), flush=True)
+    subprocess.run(extract, check=True)
     seconds = dict(extraction=time.time() - start)
     cached = [f'{s}_dataloader.dataset.{key}' for s in SPLITS
               for key in (f'cache_dir={cache}', f'source.data_root={args.data_root}')]

@@ -46,7 +46,7 @@ import torch
 from mmengine import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 
-import ous_mm  # noqa: F401  (the safe checkpoint loader)
+import ous_mm
 from ous_mm.fileio import AtomicLocalBackend
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -347,6 +347,7 @@ def run_setting(args, text: str, config: str) -> dict:
 
 def main() -> None:
     args = parse_args()
+    ous_mm.setup_env()  # the checkpoints are compared after a safe load
     os.makedirs(args.work_dir, exist_ok=True)
     for text in args.loaders:
         parse_loader(text)  # every setting checked before the first run

@@ -57,20 +57,9 @@ model = dict(
     polarity_head=dict(
         type='PolarityHead',
         in_channels=768,
-        # One entry per class of ous-mm's class order (ous_mm.datasets.DFER_CLASSES); a dataset
-        # with fewer classes (DFEW, FERV39k: the first 7) uses the first entries.
-        # Happy, Surprise -> positive; Neutral -> neutral; Sad, Angry, Disgust, Fear -> negative.
-        # MAFW's four others, each an unpleasant emotion -> negative (compound counts: MAFW's
-        # compound set, its 8,996 clips):
-        #   Contempt: disapproval of another, felt as superiority; a hostility emotion with
-        #     anger and disgust (its compound labels pair it with them in 226 clips, with
-        #     happiness in 52).
-        #   Anxiety: apprehension of a threat not yet come; fear's family.
-        #   Helplessness: no control over a bad outcome; sadness's family (paired with
-        #     sadness in 640 compound clips).
-        #   Disappointment: an expected good that did not come; sadness's family (its
-        #     compound labels pair it only with sadness, helplessness, anxiety or disgust).
-        emotion_to_polarity=(0, 2, 1, 2, 0, 2, 2, 2, 2, 2, 2),
+        # emotion_to_polarity: the default, ous_mm.datasets.DFER_POLARITY (one entry per class
+        # of ous-mm's class order, with the reasons: Happy, Surprise -> positive; Neutral ->
+        # neutral; the other nine -> negative); set it here to use another mapping
         loss_cls=dict(type='CrossEntropyLoss', loss_weight=1.0)),  # Eq. 1
     data_preprocessor=dict(
         type='MultiModalDataPreprocessor',

@@ -12,6 +12,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
 from ous_mm.fileio import AtomicLocalBackend
+from ous_mm.utils import setup_env
 
 
 class _RemovalRecorder:
@@ -119,6 +120,9 @@ class SafeCheckpointHook(CheckpointHook):
       file recorded for each metric and the ``epoch_*`` files it keeps
       (``max_keep_ckpts``); files written after that checkpoint are removed
       (their work is redone).
+    - Checkpoints load safely in every run it is part of (``load_from``,
+      ``--resume``, a test), whatever script started it: ``before_run``, which
+      precedes the loading, calls :func:`ous_mm.setup_env`.
 
     Iteration-based saving (``by_epoch=False``) keeps MMEngine's timing and
     gains the atomic writes, the ordering and the resume lookup. Only rank 0
@@ -143,12 +147,15 @@ class SafeCheckpointHook(CheckpointHook):
         self._step_name = re.compile(re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)'))
 
     def before_run(self, runner) -> None:
-        """Remove stale temporary files; point ``--resume`` at the newest complete checkpoint.
+        """Make checkpoints load safely; remove stale temporary files; point ``--resume`` at
+        the newest complete checkpoint.
 
         Args:
             runner (Runner): The runner.
         """
-        # before_run precedes Runner.load_or_resume, which reads these two
+        # before_run precedes Runner.load_or_resume, which loads with what setup_env sets up
+        # (MMAction2's own tools on ous-mm's configs come through here) and reads these two
+        setup_env()
         self._resuming = bool(runner._resume)
         folder = self._checkpoint_dir(runner)
         if is_main_process():

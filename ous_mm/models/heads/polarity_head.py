@@ -1,10 +1,12 @@
 """Scene polarity classifier trained by OUS's polarity loss (Eq. 1)."""
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
+
+from ...datasets.dfer_dataset import DFER_POLARITY
 
 
 @MODELS.register_module()
@@ -12,12 +14,15 @@ class PolarityHead(BaseModule):
     """Linear classifier of ``V_pol`` into polarities, with a cross-entropy loss.
 
     The polarity label comes from the emotion label through
-    ``emotion_to_polarity`` (the paper names no mapping; the configs set one).
+    ``emotion_to_polarity`` (the paper names no mapping; ous-mm's is
+    :data:`ous_mm.datasets.DFER_POLARITY`, with its reasons).
 
     Args:
         in_channels (int): Width of ``V_pol``.
-        emotion_to_polarity (Sequence[int]): Polarity index of each emotion
-            class, in label order.
+        emotion_to_polarity (Sequence[int], optional): Polarity index of each
+            emotion class, in label order. Defaults to None: ous-mm's mapping of
+            its class order (:data:`ous_mm.datasets.DFER_POLARITY`), whose
+            first entries serve a dataset with fewer classes.
         polarity_names (Sequence[str]): Names of the polarities. Defaults to
             ``('positive', 'neutral', 'negative')``.
         loss_cls (dict): The polarity loss, as MMAction2 heads take theirs.
@@ -27,12 +32,14 @@ class PolarityHead(BaseModule):
 
     def __init__(self,
                  in_channels: int,
-                 emotion_to_polarity: Sequence[int],
+                 emotion_to_polarity: Optional[Sequence[int]] = None,
                  polarity_names: Sequence[str] = ('positive', 'neutral', 'negative'),
                  loss_cls: dict = dict(type='CrossEntropyLoss'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.polarity_names = tuple(polarity_names)
+        if emotion_to_polarity is None:
+            emotion_to_polarity = DFER_POLARITY
         bad = [p for p in emotion_to_polarity if not 0 <= p < len(polarity_names)]
         if bad:
             raise ValueError(f'emotion_to_polarity holds {bad}, outside 0..'
