@@ -431,3 +431,36 @@ def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_
     import decord
     copy = decord.VideoReader(out)
     assert len(copy) == 90 and copy[0].shape == (96, 96, 3)
+
+
+@pytest.mark.parametrize('live, cached', [
+    ('configs/ous_dfew.py', 'configs/ous/ous_vit-l14_1xb16-60e_dfew-cached.py'),
+    ('configs/ous_ferv39k.py', 'configs/ous/ous_vit-l14_1xb16-60e_ferv39k-cached.py')])
+def test_a_paper_model_trained_from_the_cache_loads_into_its_live_config(live, cached):
+    """The paper's cached configs build the live model but for the data preprocessor and the
+    packed prompts, so their checkpoints load (strict) into the live config that
+    init_recognizer and tools/test.py use on videos (a small stand-in CLIP here)."""
+    # early block 4; the paper's 64 context tokens + class names need CLIP's 77 positions; the
+    # heads take ViT-L's 768-wide joint embedding
+    stand_in = dict(TINY, embed_dim=768, vision_cfg=dict(TINY['vision_cfg'], layers=4),
+                    text_cfg=dict(TINY['text_cfg'], context_length=77))
+    models = []
+    for path in (live, cached):
+        cfg = Config.fromfile(osp.join(REPO, path))
+        cfg.model.backbone.update(weights='random', model_cfg=stand_in)
+        torch.manual_seed(0)
+        models.append(MODELS.build(cfg.model))
+    live_model, cached_model = models
+    assert not live_model.cls_head.prompt_learner.shared_prefix
+    assert cached_model.cls_head.prompt_learner.shared_prefix
+    # frames in live, cached features in from the cache
+    assert set(live_model.data_preprocessor.preprocessors) == {'face_imgs', 'scene_imgs'}
+    assert set(cached_model.data_preprocessor.preprocessors) == {
+        'face_feat', 'scene_feat', 'early_feat'}
+    state = {k: v for k, v in cached_model.state_dict().items()
+             if not k.startswith('data_preprocessor.')}
+    live_keys = {k for k in live_model.state_dict() if not k.startswith('data_preprocessor.')}
+    assert set(state) == live_keys
+    live_model.load_state_dict(state, strict=False)
+    for key, value in state.items():
+        assert torch.equal(live_model.state_dict()[key], value), key

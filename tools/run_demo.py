@@ -34,8 +34,9 @@ from ous_mm.apis.cross_validation import plateau_epoch, validation_curve
 from ous_mm.datasets import DFEW_CLASSES
 from ous_mm.fileio import AtomicLocalBackend
 from ous_mm.testing import FACE_ONLY_UAR_BOUND, make_demo_dataset
-from ous_mm.testing.demo_dataset import check_demo_dataset
+from ous_mm.testing.demo_dataset import check_demo_dataset, generator_defaults
 
+DEFAULTS = generator_defaults()
 CONFIGS = {'OUS': 'configs/ous_demo.py',
            'face-only': 'configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py'}
 
@@ -52,10 +53,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--models', nargs='+', choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument('--epochs', type=int, default=None, help='override max_epochs')
     data = parser.add_argument_group('the generator (defaults: the demo\'s)')
-    data.add_argument('--clips-per-class', type=int, default=40)
-    data.add_argument('--num-frames', type=int, default=16)
-    data.add_argument('--size', type=int, default=128)
-    data.add_argument('--num-folds', type=int, default=5)
+    data.add_argument('--clips-per-class', type=int, default=DEFAULTS['clips_per_class'])
+    data.add_argument('--num-frames', type=int, default=DEFAULTS['num_frames'])
+    data.add_argument('--size', type=int, default=DEFAULTS['size'])
+    data.add_argument('--num-folds', type=int, default=DEFAULTS['num_folds'])
     return parser.parse_args()
 
 

@@ -18,6 +18,7 @@ of the face features' variance, and training was still climbing at its last
 epoch; now about 40 %).
 """
 import csv
+import inspect
 import json
 import os
 import os.path as osp
@@ -210,6 +211,12 @@ def make_demo_dataset(root: str,
     return dict(videos=video_dir, splits=split_root, face_boxes=box_dir, params=params_file)
 
 
+def generator_defaults() -> Dict[str, int]:
+    """:func:`make_demo_dataset`'s default arguments (the demo's), by name."""
+    return {name: p.default for name, p in
+            inspect.signature(make_demo_dataset).parameters.items() if name != 'root'}
+
+
 def check_demo_dataset(root: str, **kwargs) -> bool:
     """Whether ``root`` holds a finished demo dataset drawn with these arguments.
 
@@ -228,9 +235,7 @@ def check_demo_dataset(root: str, **kwargs) -> bool:
     """
     if not osp.isdir(root) or not os.listdir(root):
         return False
-    wanted = dict(version=GENERATOR_VERSION, clips_per_class=40, num_frames=16, size=128,
-                  num_folds=5, seed=0)
-    wanted.update(kwargs)
+    wanted = dict(generator_defaults(), version=GENERATOR_VERSION, **kwargs)
     params_file = osp.join(root, DEMO_DATASET_FILE)
     if not osp.isfile(params_file):
         raise ValueError(f'{root} is not a finished demo dataset of this version (no '

@@ -8,15 +8,18 @@ import argparse
 import time
 
 from ous_mm.testing import FACE_ONLY_UAR_BOUND, make_demo_dataset
+from ous_mm.testing.demo_dataset import generator_defaults
+
+DEFAULTS = generator_defaults()
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('out', nargs='?', default='data/demo_dfew', help='output folder')
-    parser.add_argument('--clips-per-class', type=int, default=40)
-    parser.add_argument('--num-frames', type=int, default=16)
-    parser.add_argument('--size', type=int, default=128, help='frame side (>= 64)')
-    parser.add_argument('--num-folds', type=int, default=5)
+    parser.add_argument('--clips-per-class', type=int, default=DEFAULTS['clips_per_class'])
+    parser.add_argument('--num-frames', type=int, default=DEFAULTS['num_frames'])
+    parser.add_argument('--size', type=int, default=DEFAULTS['size'], help='frame side (>= 64)')
+    parser.add_argument('--num-folds', type=int, default=DEFAULTS['num_folds'])
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
