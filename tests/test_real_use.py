@@ -447,7 +447,7 @@ def test_a_paper_model_trained_from_the_cache_loads_into_its_live_config(live, c
     models = []
     for path in (live, cached):
         cfg = Config.fromfile(osp.join(REPO, path))
-        cfg.model.backbone.update(weights='random', model_cfg=stand_in)
+        cfg.model.clip.update(weights='random', model_cfg=stand_in)
         torch.manual_seed(0)
         models.append(MODELS.build(cfg.model))
     live_model, cached_model = models
