@@ -60,8 +60,10 @@ def test_one_class_order_dfew_first_then_mafws_four():
 def test_every_config_uses_the_one_order_and_an_eleven_entry_polarity_map():
     for name in ('ous/ous_vit-l14_4xb4-60e_mafw.py', 'ous_mafw.py',
                  'ous/ous_vit-l14_4xb4-60e_mafw-detected-faces.py',
-                 'ablations/ous_mafw_ce-avgpool.py', 'ablations/ous_mafw_ce-mcfe.py',
-                 'ablations/ous_mafw_global-avgpool.py'):
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-ce-avgpool.py',
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-ce-mcfe.py',
+                 'ablations/ous_mafw_ce-mcfe.py',  # a short name
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-global-avgpool.py'):
         cfg = Config.fromfile(osp.join(REPO, 'configs', name))
         assert tuple(cfg.classes) == DFER_CLASSES, name
         assert cfg.model.cls_head.num_classes == 11, name
