@@ -1,2 +1,2 @@
-# configs/ablations/ous_dfew_ce-mcfe.py: the short name of ous_vit-l14_4xb4-60e_dfew-ce-mcfe.py.
+# The earlier name of ous_vit-l14_4xb4-60e_dfew-ce-mcfe.py, kept as its short name.
 _base_ = ['ous_vit-l14_4xb4-60e_dfew-ce-mcfe.py']

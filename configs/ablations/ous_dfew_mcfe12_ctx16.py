@@ -1,2 +1,2 @@
-# configs/ablations/ous_dfew_mcfe12_ctx16.py: the short name of ous_vit-l14_4xb4-60e_dfew-mcfe12-ctx16.py.
+# The earlier name of ous_vit-l14_4xb4-60e_dfew-mcfe12-ctx16.py, kept as its short name.
 _base_ = ['ous_vit-l14_4xb4-60e_dfew-mcfe12-ctx16.py']

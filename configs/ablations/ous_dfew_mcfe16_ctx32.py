@@ -1,2 +1,2 @@
-# configs/ablations/ous_dfew_mcfe16_ctx32.py: the short name of ous_vit-l14_4xb4-60e_dfew-mcfe16-ctx32.py.
+# The earlier name of ous_vit-l14_4xb4-60e_dfew-mcfe16-ctx32.py, kept as its short name.
 _base_ = ['ous_vit-l14_4xb4-60e_dfew-mcfe16-ctx32.py']

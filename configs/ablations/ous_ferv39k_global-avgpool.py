@@ -1,2 +1,2 @@
-# configs/ablations/ous_ferv39k_global-avgpool.py: the short name of ous_vit-l14_4xb4-60e_ferv39k-global-avgpool.py.
+# The earlier name of ous_vit-l14_4xb4-60e_ferv39k-global-avgpool.py, kept as its short name.
 _base_ = ['ous_vit-l14_4xb4-60e_ferv39k-global-avgpool.py']

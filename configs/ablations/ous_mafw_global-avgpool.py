@@ -1,2 +1,2 @@
-# configs/ablations/ous_mafw_global-avgpool.py: the short name of ous_vit-l14_4xb4-60e_mafw-global-avgpool.py.
+# The earlier name of ous_vit-l14_4xb4-60e_mafw-global-avgpool.py, kept as its short name.
 _base_ = ['ous_vit-l14_4xb4-60e_mafw-global-avgpool.py']
