@@ -65,6 +65,30 @@ def smoke_options(data_root: str, *extra: str) -> List[str]:
     ]
 
 
+def config_pipeline(config: str, num_frames: int, image_size: int,
+                    pipeline: str = 'test_pipeline', detector: Optional[dict] = None) -> list:
+    """A real config's pipeline (``configs/<config>``) at a test's small sizes.
+
+    Args:
+        config (str): The config, relative to ``configs/`` (or an absolute path).
+        num_frames (int): Frames sampled (``clip_len``).
+        image_size (int): Face and scene size (a ``scene_size`` of None stays None).
+        pipeline (str): Which: ``'train_pipeline'`` or ``'test_pipeline'``.
+        detector (dict, optional): Replaces ``LoadFaceBoxes``'s face detector.
+
+    Returns:
+        list[dict]: The transforms, as plain dicts.
+    """
+    from mmengine.config import Config
+    sizes = dict(clip_len=num_frames, face_size=image_size, scene_size=image_size)
+    if detector is not None:
+        sizes['detector'] = detector
+    return [
+        dict(t, **{k: v for k, v in sizes.items() if t.get(k) is not None})
+        for t in Config.fromfile(osp.join(REPO, 'configs', config)).to_dict()[pipeline]
+    ]
+
+
 def random_retinanet_face_detector() -> dict:
     """A tiny randomly initialised mmdet RetinaNet whose one class is 'face' (no weights file)."""
     return dict(

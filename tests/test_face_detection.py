@@ -15,14 +15,14 @@ from mmengine.registry import init_default_scope
 from skimage import data as skdata
 
 import ous_mm  # noqa: F401
-from ous_mm.datasets import FaceSceneSplit, LoadFaceBoxes, dfer_pipelines
+from ous_mm.datasets import FaceSceneSplit, LoadFaceBoxes
 from ous_mm.datasets.face_alignment import ARCFACE_TEMPLATE, align_face
 from ous_mm.datasets.face_box_cache import find_box_file, write_boxes
 from ous_mm.datasets.face_track import select_track, smooth_track
 from ous_mm.face_detectors import face_rows
 from ous_mm.registry import FACE_DETECTORS
 from ous_mm.testing import make_demo_dataset, package_face_file, write_video
-from conftest import random_retinanet_face_detector, run
+from conftest import config_pipeline, random_retinanet_face_detector, run
 
 init_default_scope('mmaction')
 
@@ -285,7 +285,7 @@ def test_a_video_alone_finds_its_cache_file_from_its_path(tmp_path):
     video = osp.join(root, 'Clip', 'original', '00003.mp4')
     assert find_box_file(video) == (osp.join(root, 'face_boxes'), '00003')
     # as inference_recognizer hands a video to the pipeline: no dataset keys
-    pipeline = Compose(dfer_pipelines(4, 32, 'detector', dict(type='MTCNNFaceDetector'))[1][:-2])
+    pipeline = Compose(config_pipeline('ous_demo.py', 4, 32)[:-2])
     out = pipeline(dict(filename=video, start_index=0, modality='RGB'))
     assert not out['face_detected_online'] and out['face_found']
     assert out['face_source'] == osp.join(root, 'face_boxes', '00003.json')
@@ -303,8 +303,7 @@ def test_a_video_alone_finds_its_cache_file_from_its_path(tmp_path):
 
 def test_a_video_without_a_face_gives_the_flag_and_a_warning(tmp_path):
     video = package_face_file('no_face.mp4')  # a real animated title, no face in it
-    _, test = dfer_pipelines(4, 32, 'detector', dict(type='MTCNNFaceDetector'),
-                             crop_style='aligned')
+    test = config_pipeline('ous/ous_vit-l14_4xb4-60e_dfew-detected-faces.py', 4, 32)  # MTCNN
     with logged_warnings() as records:
         out = Compose(test[:-2])(dict(filename=video, start_index=0, modality='RGB'))
     assert not out['face_found'] and out['face_fallback'] and out['face_detected_online']

@@ -20,7 +20,7 @@ import ous_mm  # noqa: F401
 from ous_mm.datasets import DFER_CLASSES, DFEW_CLASSES, MAFWDataset
 from ous_mm.datasets.mafw_dataset import MAFW_WORDS
 from ous_mm.evaluation import DFERMetric
-from conftest import REPO
+from conftest import REPO, config_pipeline
 
 init_default_scope('mmaction')
 MAFW_CONFIG = osp.join(REPO, 'configs', 'ous', 'ous_vit-l14_4xb4-60e_mafw.py')
@@ -60,8 +60,10 @@ def test_one_class_order_dfew_first_then_mafws_four():
 def test_every_config_uses_the_one_order_and_an_eleven_entry_polarity_map():
     for name in ('ous/ous_vit-l14_4xb4-60e_mafw.py', 'ous_mafw.py',
                  'ous/ous_vit-l14_4xb4-60e_mafw-detected-faces.py',
-                 'ablations/ous_mafw_ce-avgpool.py', 'ablations/ous_mafw_ce-mcfe.py',
-                 'ablations/ous_mafw_global-avgpool.py'):
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-ce-avgpool.py',
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-ce-mcfe.py',
+                 'ablations/ous_mafw_ce-mcfe.py',  # a short name
+                 'ablations/ous_vit-l14_4xb4-60e_mafw-global-avgpool.py'):
         cfg = Config.fromfile(osp.join(REPO, 'configs', name))
         assert tuple(cfg.classes) == DFER_CLASSES, name
         assert cfg.model.cls_head.num_classes == 11, name
@@ -225,9 +227,8 @@ def test_paper_config_reads_the_face_frames_for_the_face_and_the_clip_for_the_sc
 
 TINY_MAFW = """
 _base_ = [{base!r}]
-from ous_mm.datasets import dfer_pipelines  # noqa: E402
-
-train_pipeline, test_pipeline = dfer_pipelines(4, 64, face_source='release')
+train_pipeline = {train!r}
+test_pipeline = {test!r}
 model = dict(
     clip=dict(_delete_=True, weights='random',
               model_cfg=dict(embed_dim=32, vision_cfg=dict(image_size=64, layers=2, width=64,
@@ -253,7 +254,11 @@ randomness = dict(seed=0, deterministic=True)
 def tiny_config(mafw_root, tmp_path_factory) -> str:
     path = str(tmp_path_factory.mktemp('mafw_cfg') / 'ous_tiny_mafw.py')
     with open(path, 'w') as f:
-        f.write(TINY_MAFW.format(base=MAFW_CONFIG, root=mafw_root))
+        # the paper config's pipelines, at 4 frames of 64 px
+        f.write(TINY_MAFW.format(
+            base=MAFW_CONFIG, root=mafw_root,
+            train=config_pipeline(MAFW_CONFIG, 4, 64, pipeline='train_pipeline'),
+            test=config_pipeline(MAFW_CONFIG, 4, 64)))
     return path
 
 

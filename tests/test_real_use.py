@@ -19,7 +19,7 @@ from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
 from ous_mm.testing import make_demo_dataset, write_video
-from conftest import REPO, random_retinanet_face_detector, run
+from conftest import REPO, config_pipeline, random_retinanet_face_detector, run
 from test_train_ous import DEMO_CONFIG, demo_options
 
 init_default_scope('mmaction')
@@ -216,8 +216,7 @@ def test_a_clip_without_release_crops_is_named(tmp_path):
 # ---- faces found online, inside the pipeline ----
 
 def _online_pipeline(detector: dict) -> list:
-    _, test = ous_mm.datasets.dfer_pipelines(4, 64, face_source='detector', detector=detector)
-    return test[:-1]  # up to FaceSceneSplit
+    return config_pipeline('ous_demo.py', 4, 64, detector=detector)[:-1]  # no packing
 
 
 @pytest.mark.parametrize('detector', ['opencv', 'mmdet'])

@@ -1,3 +1,2 @@
-# Table 4: 8 MCFE blocks, prompt length M = 64.
-_base_ = ['../ous/ous_vit-l14_4xb4-60e_dfew.py']
-model = dict(neck=dict(mcfe=dict(num_blocks=8)), cls_head=dict(prompt_learner=dict(n_ctx=64)))
+# The earlier name of ous_vit-l14_4xb4-60e_dfew-mcfe8-ctx64.py, kept as its short name.
+_base_ = ['ous_vit-l14_4xb4-60e_dfew-mcfe8-ctx64.py']

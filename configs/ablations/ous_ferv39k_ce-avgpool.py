@@ -1,4 +1,2 @@
-# Table 3, row "L_ce, w/o MCFE", FERV39k: cross-entropy only (no similarity or polarity loss)
-# and MCFE replaced by average pooling of the fusion tokens.
-_base_ = ['../ous/ous_vit-l14_4xb4-60e_ferv39k.py']
-model = dict(similarity_loss=None, polarity_head=None, neck=dict(fusion='avgpool'))
+# The earlier name of ous_vit-l14_4xb4-60e_ferv39k-ce-avgpool.py, kept as its short name.
+_base_ = ['ous_vit-l14_4xb4-60e_ferv39k-ce-avgpool.py']

@@ -1,4 +1,2 @@
-# Table 3, row "L_global, w/o MCFE", FERV39k: the 3-loss constraint, MCFE replaced by average
-# pooling.
-_base_ = ['../ous/ous_vit-l14_4xb4-60e_ferv39k.py']
-model = dict(neck=dict(fusion='avgpool'))
+# The earlier name of ous_vit-l14_4xb4-60e_ferv39k-global-avgpool.py, kept as its short name.
+_base_ = ['ous_vit-l14_4xb4-60e_ferv39k-global-avgpool.py']

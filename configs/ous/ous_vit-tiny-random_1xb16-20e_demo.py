@@ -1,10 +1,12 @@
 # OUS on the built-in demo dataset (tools/data/make_demo_dataset.py), on a CPU: a tiny
 # randomly initialised CLIP (nothing to download), 8 frames of 112 px, 20 epochs. Short name:
-# configs/ous_demo.py. Everything else is ous_vit-l14_4xb4-60e_dfew-detected-faces.py: the same
-# model, losses, schedule rules and metric; the faces come from the demo's face-box cache (it
-# has no released crops).
-_base_ = ['ous_vit-l14_4xb4-60e_dfew-detected-faces.py']
-from ous_mm.datasets import dfer_pipelines  # noqa: E402  (the pipelines, written once)
+# configs/ous_demo.py. Everything else is the paper configs' (ous_vit-l14_4xb4-60e_dfew.py): the
+# same bases (model, losses, schedule rules, metric); the faces come from the demo's face-box
+# cache (it has no released crops), as in ous_vit-l14_4xb4-60e_dfew-detected-faces.py.
+_base_ = [
+    '../_base_/models/ous_vit-l14.py', '../_base_/datasets/dfew.py',
+    '../_base_/schedules/ous_adam_60e.py', '../_base_/default_runtime.py'
+]
 
 data_root = 'data/demo_dfew'
 num_frames = 8  # the demo clips change little over time; halves the CPU cost
@@ -40,19 +42,46 @@ model = dict(
         logit_scale=100.0,
         # its text tower: a random CLIP of model.clip's settings, drawn after the neck (as
         # the demo always drew it: its seeded numbers stay the same)
-        prompt_learner=dict(n_ctx=16)),
+        prompt_learner=dict(class_names=_base_.classes, n_ctx=16)),
     polarity_head=dict(in_channels=64))
 
 # the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's
 # Haar cascade about a third (README, "Faces"); the demo's own clips come with their face boxes
 face_detector = dict(type='OpenCVHaarFaceDetector')
-train_pipeline, test_pipeline = dfer_pipelines(
-    num_frames, image_size, face_source='detector', detector=face_detector)
+face_crop_style = 'box'  # Haar finds no landmarks to align faces by
+train_pipeline = [
+    dict(type='CheckedDecordInit', io_backend='disk', scene_size=None),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=False),
+    dict(type='CheckedDecordDecode'),
+    dict(type='LoadFaceBoxes', detector=face_detector),
+    dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size,
+         crop_style=face_crop_style),
+    dict(type='StreamsSideBySide'),
+    dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
+         meta_keys=('filename', 'frame_dir', 'sample_idx', 'face_found', 'face_missing',
+                    'face_fallback', 'face_invalid', 'face_detected_online'))
+]
+val_pipeline = [
+    dict(type='CheckedDecordInit', io_backend='disk', scene_size=None),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1, test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='LoadFaceBoxes', detector=face_detector),
+    dict(type='FaceSceneSplit', face_size=image_size, scene_size=image_size,
+         crop_style=face_crop_style),
+    dict(type='StreamsSideBySide'),
+    dict(type='PackActionInputs', collect_keys=('face_imgs', 'scene_imgs'),
+         meta_keys=('filename', 'frame_dir', 'sample_idx', 'face_found', 'face_missing',
+                    'face_fallback', 'face_invalid', 'face_detected_online'))
+]
+test_pipeline = val_pipeline
 # the paper's batch of 16; timeout: a hung worker fails the run (see the dfew dataset config)
 loader = dict(batch_size=16, num_workers=2, persistent_workers=True, timeout=120)
-train_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=test_pipeline))
-test_dataloader = dict(loader, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+train_dataloader = dict(
+    loader, dataset=dict(data_root=data_root, face_crop_dir=None, pipeline=train_pipeline))
+val_dataloader = dict(
+    loader, dataset=dict(data_root=data_root, face_crop_dir=None, pipeline=val_pipeline))
+test_dataloader = dict(
+    loader, dataset=dict(data_root=data_root, face_crop_dir=None, pipeline=test_pipeline))
 
 train_cfg = dict(max_epochs=20)
 default_hooks = dict(logger=dict(interval=5))

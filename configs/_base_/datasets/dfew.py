@@ -1,7 +1,7 @@
 # DFEW as released (see DFEWDataset): the scene stream from the whole-scene clips
 # (Clip/original), the face stream from the release's face crops (Clip/clip_224x224) or, in the
-# *_detected-faces configs, from face boxes. The pipelines are made by the leaf configs with
-# ous_mm.datasets.dfer_pipeline (one definition, parametrised by frames, size and face source).
+# *-detected-faces configs, from face boxes. The leaf configs write the pipelines (they set the
+# number of frames and the image size that the model shares).
 dataset_type = 'DFEWDataset'
 data_root = 'data/DFEW'
 classes = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')

@@ -25,7 +25,7 @@ model = dict(
         in_channels=768,  # ViT-L/14 projected feature
         early_channels=2048,  # [CLS, mean patch] of a 1024-wide block
         out_channels=768,  # text feature width
-        num_frames=16,  # T = 16 (paper); the leaf configs set it with their pipelines
+        # num_frames: the leaf config's, the same T as its pipelines sample
         streams=('face', 'scene'),
         use_lstm=True,  # one layer, hidden = input, residual (authors' code)
         use_polarity=True,

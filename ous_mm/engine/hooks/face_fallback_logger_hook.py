@@ -14,7 +14,7 @@ class FaceFallbackLoggerHook(Hook):
     ``LoadFaceBoxes`` and ``FaceSceneSplit`` run in dataloader workers, so
     their counts travel with each sample (``face_missing``, ``face_fallback``,
     ``face_invalid``, ``face_detected_online`` in the data samples' metainfo;
-    ``dfer_pipelines`` packs them) and are summed here in the main process.
+    the configs' ``PackActionInputs`` packs them) and are summed here in the main process.
     Clips detected online are slow (the detector runs in the loader): fill the
     face-box cache with ``tools/detect_faces.py``. In distributed runs the per-clip counts
     of every rank are gathered as MMEngine's metrics gather results (the

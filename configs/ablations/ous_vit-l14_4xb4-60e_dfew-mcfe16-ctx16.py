@@ -1,0 +1,3 @@
+# Table 4: 16 MCFE blocks, prompt length M = 16.
+_base_ = ['../ous/ous_vit-l14_4xb4-60e_dfew.py']
+model = dict(neck=dict(mcfe=dict(num_blocks=16)), cls_head=dict(prompt_learner=dict(n_ctx=16)))
