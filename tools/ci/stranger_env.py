@@ -4,7 +4,11 @@ would run it, in an environment that ous-mm's own set-up never touched.
 1. A new virtual environment with the tested OpenMMLab stack and nothing of ous-mm
    (``bash tools/install.sh --stack-only``: pip's cache holds the mmcv wheel built by the main
    install, so nothing is compiled again), in which ``import mmaction.models`` must fail as the
-   README says (mmaction2 1.2.0 on PyPI lacks ``mmaction/models/localizers/drn``).
+   README says (mmaction2 1.2.0 on PyPI lacks ``mmaction/models/localizers/drn``). Where the
+   project's environment (``.venv``) exists, its torch, torchvision, triton and CUDA libraries
+   (the same pinned builds) are shared into the new one read-only, through a ``.pth`` file,
+   instead of a second 3 GB download (docs/stack.md); mmcv, mmengine, mmdet and mmaction2 are
+   installed anew.
 2. A copy of the repository's files (what a clone has, with uncommitted edits) as ``$OUS_MM``.
 3. Every code block of that README section, word for word and in order, in a folder outside the
    copy: ``bash`` blocks run there (the new environment first on ``PATH``), a ``python`` block
@@ -35,6 +39,14 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SECTION = 'Use ous-mm components from another MM codebase'
 TEST_METRICS = re.compile(r'Epoch\(test\).*')
 METRIC = re.compile(r'(dfer/\w+): (-?[0-9.]+)')
+TORCH_FILES = r"""
+import importlib.metadata as md, os.path as osp, re
+tops = set()
+for d in md.distributions():
+    if re.fullmatch(r'torch|torchvision|triton|nvidia-.*', d.metadata['Name'].lower()):
+        tops.update(osp.realpath(d.locate_file(f.parts[0])) for f in d.files if f.parts[0] != '..')
+print('\n'.join(sorted(tops)))
+"""
 
 
 def readme_steps(readme: str) -> List[Tuple[str, str, str]]:
@@ -87,6 +99,36 @@ def copy_clone(dest: str) -> None:
         shutil.copy2(src, osp.join(dest, name), follow_symlinks=False)
 
 
+def share_torch(venv: str, shared: str, env: Dict[str, str], log: str) -> None:
+    """Create ``venv`` with the project environment's torch family importable from it.
+
+    Args:
+        venv (str): The new environment (created here).
+        shared (str): A new folder for links to the project environment's torch, torchvision,
+            triton and nvidia-* files; a ``.pth`` file in ``venv`` puts it on ``sys.path``,
+            where pip finds them installed at the pinned versions.
+        env (dict): The environment of the commands.
+        log (str): The log file.
+    """
+    project = osp.join(REPO, '.venv', 'bin', 'python')
+    run([env['PYTHON'], '-m', 'venv', venv], env, REPO, log)
+    if not osp.exists(project):
+        print(f'{project} does not exist: install.sh downloads torch', flush=True)
+        return
+    # each distribution's top-level entries in site-packages (scripts under ../bin are left out)
+    listing = run([project, '-c', TORCH_FILES], env, REPO, log).stdout.split()
+    os.makedirs(shared)
+    for path in listing:
+        os.symlink(path, osp.join(shared, osp.basename(path)))
+    site = run([osp.join(venv, 'bin', 'python'), '-c',
+                'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+               env, REPO, log).stdout.strip()
+    with open(osp.join(site, 'ous_mm_ci_shared_torch.pth'), 'w') as f:
+        f.write(shared + '\n')
+    print(f'shared {len(listing)} entries of torch, torchvision, triton and nvidia-* from '
+          f'{project}', flush=True)
+
+
 def run(cmd: List[str], env: Dict[str, str], cwd: str, log: str,
         check: bool = True) -> subprocess.CompletedProcess:
     """Run a command, append its output to the log, fail with its tail."""
@@ -110,10 +152,11 @@ def main() -> None:
     steps = readme_steps(osp.join(REPO, 'README.md'))  # a bad README fails before the build
     work = args.work_dir or tempfile.mkdtemp(prefix='ous_mm_stranger_')
     os.makedirs(work, exist_ok=True)
-    clone, venv, mine = (osp.join(work, n) for n in ('ous-mm', 'venv', 'mine'))
+    clone, venv, mine, shared = (osp.join(work, n)
+                                 for n in ('ous-mm', 'venv', 'mine', 'shared-torch'))
     log = osp.join(work, 'stranger_env.log')
     # always a new environment: one left by an earlier run holds its ous-mm and .pth
-    for path in (clone, venv, mine):
+    for path in (clone, venv, mine, shared):
         shutil.rmtree(path, ignore_errors=True)
     os.makedirs(mine)
     times = {}
@@ -125,6 +168,7 @@ def main() -> None:
            if k not in ('PYTHONPATH', 'VIRTUAL_ENV', 'PYTHONHOME')}
     env.update(PYTHONNOUSERSITE='1', PYTHONUNBUFFERED='1', PYTHONDONTWRITEBYTECODE='1',
                PYTHON=getattr(sys, '_base_executable', sys.executable))
+    share_torch(venv, shared, env, log)
     run(['bash', osp.join(clone, 'tools', 'install.sh'), '--stack-only'],
         dict(env, OUS_VENV=venv), clone, log)
     times['environment with the stack (install.sh --stack-only)'] = time.time() - start
