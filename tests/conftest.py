@@ -9,6 +9,18 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMOKE_CONFIG = osp.join(REPO, 'configs', 'smoke', 'tsn_r18_1xb4-1x1x3-3e_smoke-rgb.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'ous_demo.py')
+# the tiny OUS model of the unit tests (test_models.py, test_performance.py): T frames, B clips
+T, B = 4, 3
+TINY = dict(
+    embed_dim=32,
+    vision_cfg=dict(image_size=64, layers=4, width=64, patch_size=16, head_width=32),
+    text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
+# a tiny CLIP with OpenAI's activation, for weights files (test_real_use.py, test_bad_inputs.py)
+TINY_QUICKGELU = dict(
+    embed_dim=32, quick_gelu=True,
+    vision_cfg=dict(image_size=64, layers=2, width=64, patch_size=16, head_width=32),
+    text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
 
 
 def free_port() -> int:
@@ -63,6 +75,67 @@ def smoke_options(data_root: str, *extra: str) -> List[str]:
         f'test_dataloader.dataset.ann_file={data_root}/val.txt',
         f'test_dataloader.dataset.data_prefix.video={data_root}/videos', *extra
     ]
+
+
+def demo_options(root: str, *extra: str) -> List[str]:
+    """``--cfg-options`` that point the demo config at ``root``, 4 clips a batch, 1 worker."""
+    opts = ['--cfg-options']
+    for loader in ('train', 'val', 'test'):
+        opts += [f'{loader}_dataloader.dataset.data_root={root}',
+                 f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=1']
+    return opts + list(extra)
+
+
+def model_cfg(**changes) -> dict:
+    """The demo config's model, shrunk further (:data:`TINY`, T frames), with `changes` merged."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.merge_from_dict(dict(model=dict(
+        clip=dict(_delete_=True, weights='random', model_cfg=TINY),
+        backbone=dict(early_block=2),
+        neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=T),
+        cls_head=dict(in_channels=32, prompt_learner=dict(n_ctx=4)),
+        polarity_head=dict(in_channels=32), alpha=0.0)))
+    cfg.merge_from_dict(dict(model=changes))
+    return cfg.model
+
+
+def batch(model, streams=('face_imgs', 'scene_imgs'), labels=(0, 1, 4)):
+    """A preprocessed training batch of random T-frame 64 px clips for ``model``."""
+    import torch
+    from mmaction.structures import ActionDataSample
+    gen = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs={k: [torch.randint(0, 255, (T, 3, 64, 64), generator=gen, dtype=torch.uint8)
+                    for _ in labels] for k in streams},
+        data_samples=[ActionDataSample().set_gt_label(label) for label in labels])
+    data = model.data_preprocessor(data, True)
+    return data['inputs'], data['data_samples']
+
+
+def tiny_quickgelu_clip(seed: int = 1):
+    """An open_clip ``CLIP`` of :data:`TINY_QUICKGELU`, drawn with ``seed``, in eval mode."""
+    import open_clip
+    import torch
+    torch.manual_seed(seed)
+    return open_clip.CLIP(**TINY_QUICKGELU).eval()
+
+
+def openai_archive(clip, path: str) -> None:
+    """A TorchScript archive like OpenAI's released files (a traced CLIP; its attention mask
+    a constant, not a buffer, as in OpenAI's model)."""
+    import warnings
+    import zipfile
+
+    import torch
+    clip.attn_mask = clip._buffers.pop('attn_mask')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        traced = torch.jit.trace(clip, (torch.randn(1, 3, 64, 64),
+                                        torch.zeros(1, 32, dtype=torch.long)), check_trace=False)
+    torch.jit.save(traced, path)
+    with zipfile.ZipFile(path) as archive:
+        assert any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
 
 
 def config_pipeline(config: str, num_frames: int, image_size: int,

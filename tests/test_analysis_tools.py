@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, demo_options, run
 
 
 def test_dfer_metric_against_a_hand_computed_confusion_matrix():

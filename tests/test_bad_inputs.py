@@ -12,7 +12,8 @@ from mmengine.registry import init_default_scope
 import ous_mm  # noqa: F401
 from ous_mm.datasets import DFEWDataset
 from ous_mm.testing import make_demo_dataset, write_video
-from conftest import run
+from conftest import TINY_QUICKGELU as TINY
+from conftest import openai_archive, run, tiny_quickgelu_clip
 
 init_default_scope('mmaction')
 PIPELINE = [
@@ -245,15 +246,13 @@ def _payload_pickle(path: str, marker: str) -> bytes:
 @pytest.fixture(scope='module')
 def tiny_openai_archive(tmp_path_factory) -> str:
     """A real TorchScript archive of a tiny CLIP, made as OpenAI's released files are."""
-    from test_real_use import _openai_archive, _tiny_clip
     path = str(tmp_path_factory.mktemp('weights') / 'ViT-tiny.pt')
-    _openai_archive(_tiny_clip(), path)
+    openai_archive(tiny_quickgelu_clip(), path)
     return path
 
 
 def _build_backbone(weights: str, **model_cfg):
     from mmaction.registry import MODELS
-    from test_real_use import TINY
     return MODELS.build(dict(type='FrozenCLIPVision', early_block=1,
                              clip=dict(model_cfg=dict(TINY, **model_cfg), weights=weights)))
 
@@ -316,13 +315,13 @@ def test_a_file_that_is_no_weights_file_says_what_it_is(tmp_path, content, messa
 
 def test_openai_archive_loads_through_torchscript_and_names_the_gelu_fix(tiny_openai_archive):
     import torch
-    from test_real_use import _tiny_clip
 
     from ous_mm.models.utils.open_clip_builder import WeightsFileError, weights_file_kind
     assert weights_file_kind(tiny_openai_archive) == 'torchscript'
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        assert torch.equal(_build_backbone(tiny_openai_archive)(x)['feat'], _tiny_clip().visual(x))
+        assert torch.equal(_build_backbone(tiny_openai_archive)(x)['feat'],
+                           tiny_quickgelu_clip().visual(x))
     with pytest.raises(WeightsFileError) as err:
         _build_backbone(tiny_openai_archive, quick_gelu=False)
     assert ('is an OpenAI CLIP archive, trained with QuickGELU, but the custom open_clip model '

@@ -18,8 +18,7 @@ import ous_mm  # noqa: F401
 from ous_mm.apis import UnsafeDumpError, dump_predictions, dump_scores, load_dump
 from ous_mm.datasets import DFEWDataset
 from ous_mm.evaluation import DFERMetric
-from conftest import REPO, free_port, run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, REPO, demo_options, free_port, run
 
 init_default_scope('mmaction')
 

@@ -22,8 +22,7 @@ from ous_mm.datasets import CachedViewSampler, FeatureCache, FeatureCacheError
 from ous_mm.datasets.cached_view_sampler import epoch_views
 from ous_mm.datasets.feature_cache_fingerprint import clip_content, clip_key, content_change
 from ous_mm.datasets.feature_views import TEST_VIEW, run_pipeline, seeded, view_seed
-from conftest import REPO
-from test_train_ous import DEMO_CONFIG
+from conftest import DEMO_CONFIG, REPO
 
 init_default_scope('mmaction')
 CACHED_CONFIG = osp.join(REPO, 'configs', 'ous', 'ous_vit-tiny-random_1xb16-20e_demo-cached.py')

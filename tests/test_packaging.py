@@ -12,8 +12,7 @@ import sysconfig
 import pytest
 import torch
 
-from conftest import REPO, run
-from test_train_ous import demo_options
+from conftest import REPO, demo_options, run
 
 MODELS = ('ous_vit-l14_4xb4-60e_dfew', 'ous_vit-l14_4xb4-60e_ferv39k',
           'ous_vit-l14_4xb4-60e_mafw', 'ous_vit-l14_4xb4-60e_dfew-detected-faces',

@@ -12,10 +12,9 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
-from test_models import B, T, batch, model_cfg
 
 import ous_mm  # noqa: F401
-from conftest import REPO
+from conftest import REPO, B, T, batch, model_cfg
 
 init_default_scope('mmaction')
 PAPER_CONFIG = osp.join(REPO, 'configs', 'ous_dfew.py')

@@ -6,7 +6,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import zipfile
 
 import cv2
 import numpy as np
@@ -19,14 +18,13 @@ from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
 from ous_mm.testing import make_demo_dataset, write_video
-from conftest import REPO, config_pipeline, random_retinanet_face_detector, run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, REPO
+from conftest import TINY_QUICKGELU as TINY
+from conftest import (config_pipeline, demo_options, openai_archive, random_retinanet_face_detector,
+                      run, tiny_quickgelu_clip)
 
 init_default_scope('mmaction')
 PAPER_CONFIGS = ['configs/ous_dfew.py', 'configs/ous_ferv39k.py']
-TINY = dict(embed_dim=32, quick_gelu=True,
-            vision_cfg=dict(image_size=64, layers=2, width=64, patch_size=16, head_width=32),
-            text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
 
 
 def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
@@ -46,27 +44,8 @@ def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
     assert model.backbone.visual.transformer.width == 1024 and model.num_frames == 16
 
 
-def _tiny_clip(seed: int = 1) -> open_clip.CLIP:
-    torch.manual_seed(seed)
-    return open_clip.CLIP(**TINY).eval()
-
-
-def _openai_archive(clip: open_clip.CLIP, path: str) -> None:
-    """A TorchScript archive like OpenAI's released files (a traced CLIP; its attention mask
-    a constant, not a buffer, as in OpenAI's model)."""
-    import warnings
-    clip.attn_mask = clip._buffers.pop('attn_mask')
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        traced = torch.jit.trace(clip, (torch.randn(1, 3, 64, 64),
-                                        torch.zeros(1, 32, dtype=torch.long)), check_trace=False)
-    torch.jit.save(traced, path)
-    with zipfile.ZipFile(path) as archive:
-        assert any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
-
-
 def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_path):
-    clip = _tiny_clip()
+    clip = tiny_quickgelu_clip()
     path = str(tmp_path / 'tiny-quickgelu.pth')
     torch.save(clip.state_dict(), path)
     backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
@@ -81,9 +60,9 @@ def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_pa
 
 
 def test_openai_released_archive_loads_through_the_config_path(tmp_path):
-    clip = _tiny_clip()
+    clip = tiny_quickgelu_clip()
     path = str(tmp_path / 'ViT-tiny.pt')
-    _openai_archive(clip, path)
+    openai_archive(clip, path)
     backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
                                  early_block=1))
     x = torch.randn(2, 3, 64, 64)
@@ -129,8 +108,8 @@ def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
 
 def test_a_checkpoint_refuses_a_model_built_with_other_frozen_weights(tmp_path):
     a, b = str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')
-    torch.save(_tiny_clip(1).state_dict(), a)
-    torch.save(_tiny_clip(2).state_dict(), b)
+    torch.save(tiny_quickgelu_clip(1).state_dict(), a)
+    torch.save(tiny_quickgelu_clip(2).state_dict(), b)
     state = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=a),
                               early_block=1)).state_dict()
     assert set(state) == {'frozen_fingerprint'}  # the weights stay out, their fingerprint in

@@ -16,8 +16,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, demo_options, run
 
 init_default_scope('mmaction')
 

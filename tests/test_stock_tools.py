@@ -14,8 +14,7 @@ import decord
 import numpy as np
 import pytest
 
-from conftest import run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, demo_options, run
 
 
 def tool(name: str) -> str:

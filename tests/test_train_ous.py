@@ -7,9 +7,7 @@ import re
 import pytest
 import torch
 
-from conftest import REPO, run
-
-DEMO_CONFIG = osp.join(REPO, 'configs', 'ous_demo.py')
+from conftest import DEMO_CONFIG, demo_options, run
 
 
 @pytest.fixture(scope='module')
@@ -18,14 +16,6 @@ def demo_root(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('demo_dfew'))
     make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
     return root
-
-
-def demo_options(root: str, *extra: str):
-    opts = ['--cfg-options']
-    for loader in ('train', 'val', 'test'):
-        opts += [f'{loader}_dataloader.dataset.data_root={root}',
-                 f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=1']
-    return opts + list(extra)
 
 
 def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path, safe_loading):
