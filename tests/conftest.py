@@ -1,3 +1,4 @@
+import glob
 import os
 import os.path as osp
 import socket
@@ -51,6 +52,35 @@ def safe_loading() -> None:
     (``import ous_mm`` alone leaves torch's and MMEngine's loading as they are)."""
     import ous_mm
     ous_mm.setup_env()
+
+
+@pytest.fixture(scope='session')
+def demo_data(tmp_path_factory) -> str:
+    """The demo set the tests' OUS runs share: 7 classes x 5 clips of 8 frames, 64 px, 5 folds
+    (fold 1: 28 training and validation clips, 7 test clips). Tests that change it copy it."""
+    from ous_mm.testing import make_demo_dataset
+    root = str(tmp_path_factory.mktemp('demo_dfew'))
+    make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
+    return root
+
+
+@pytest.fixture(scope='session')
+def demo_run(demo_data, tmp_path_factory) -> dict:
+    """OUS trained by ``tools/train.py`` on :func:`demo_data` (2 epochs, lr 1e-3, a log line
+    every iteration), then its ``epoch_2.pth`` tested by ``tools/test.py --dump``: the README's
+    commands, as processes. The tests that need a trained OUS checkpoint, its training log or a
+    test dump share this run (read it, don't change it)."""
+    tmp = tmp_path_factory.mktemp('demo_run')
+    work = str(tmp / 'work')
+    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
+         *demo_options(demo_data, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
+                       'optim_wrapper.optimizer.lr=1e-3')])
+    ckpt, dump = osp.join(work, 'epoch_2.pth'), str(tmp / 'results.pkl')
+    test = run(['python', 'tools/test.py', DEMO_CONFIG, ckpt, '--work-dir', str(tmp / 'test'),
+                '--dump', dump, *demo_options(demo_data)])
+    return dict(root=demo_data, work=work, ckpt=ckpt, dump=dump,
+                scalars=glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')),
+                test_log=test.stdout + test.stderr)
 
 
 @pytest.fixture(scope='session')
