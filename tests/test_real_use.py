@@ -17,11 +17,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
+from ous_mm.apis import parse_cfg_options, run_test, run_train
 from ous_mm.testing import make_demo_dataset, write_video
 from conftest import DEMO_CONFIG, REPO
 from conftest import TINY_QUICKGELU as TINY
 from conftest import (config_pipeline, demo_options, openai_archive, random_retinanet_face_detector,
-                      run, tiny_quickgelu_clip)
+                      run, run_here, tiny_quickgelu_clip)
 
 init_default_scope('mmaction')
 PAPER_CONFIGS = ['configs/ous_dfew.py', 'configs/ous_ferv39k.py']
@@ -259,10 +260,10 @@ def trained(tmp_path_factory, safe_loading):
     torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
     options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1')
     work = str(tmp / 'work')
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work, *options])
+    run_train(DEMO_CONFIG, work, cfg_options=parse_cfg_options(options[1:]))
     ckpt = osp.join(work, 'epoch_1.pth')
     assert 'backbone.visual.conv1.weight' not in torch.load(ckpt)['state_dict']
-    # a new video in no face-box cache, as a one-clip DFEW test split for tools/test.py
+    # a new video in no face-box cache, as a one-clip DFEW test split for a test run
     from ous_mm.testing.demo_dataset import _clip
     frames, _ = _clip(np.random.default_rng(9), 4, 24, 96)
     new = str(tmp / 'new')
@@ -277,11 +278,13 @@ def trained(tmp_path_factory, safe_loading):
 
 
 def test_init_recognizer_and_inference_recognizer_equal_tools_test(trained):
+    """tools/test.py's run (its Runner, in this process: ous_mm.apis.run_test) and MMAction2's
+    inference API give the same scores."""
     from mmaction.apis import inference_recognizer, init_recognizer
     dump = str(trained['tmp'] / 'new.pkl')
-    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
-         '--work-dir', str(trained['tmp'] / 'test'), *trained['options'],
-         f'test_dataloader.dataset.data_root={trained["new"]}'])
+    run_test(DEMO_CONFIG, trained['ckpt'], str(trained['tmp'] / 'test'), dump=dump,
+             cfg_options=parse_cfg_options(
+                 trained['options'][1:] + [f'test_dataloader.dataset.data_root={trained["new"]}']))
     with open(dump, 'rb') as f:
         dumped = pickle.load(f)  # written by this test's own run
     assert len(dumped) == 1 and dumped[0]['filename'] == trained['video']
@@ -329,8 +332,8 @@ def test_a_cached_clip_gets_the_same_faces_and_scores_as_in_tools_test(trained):
     """inference_recognizer finds the clip's face-box cache file from the video's path."""
     from mmaction.apis import inference_recognizer, init_recognizer
     dump = str(trained['tmp'] / 'cached.pkl')
-    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
-         '--work-dir', str(trained['tmp'] / 'test_cached'), *trained['options']])
+    run_test(DEMO_CONFIG, trained['ckpt'], str(trained['tmp'] / 'test_cached'), dump=dump,
+             cfg_options=parse_cfg_options(trained['options'][1:]))
     with open(dump, 'rb') as f:
         dumped = pickle.load(f)  # written by this test's own run
     assert not any(d['face_detected_online'] for d in dumped)  # all from the cache
@@ -388,24 +391,25 @@ def _avi_with_a_damaged_tail(path: str, frames: list, damaged: int) -> str:
     return path
 
 
-def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_path):
+def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_path, capsys):
     from ous_mm.testing.demo_dataset import _clip
     rng = np.random.default_rng(5)
     frames = [f for label in range(6) for f in _clip(rng, label, 16, 96)[0]]  # 12 s at 8 fps
     video = _avi_with_a_damaged_tail(str(tmp_path / 'cut.avi'), frames, damaged=6)
     out = str(tmp_path / 'annotated.mp4')
-    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, trained['ckpt'], '--out', out,
-                *trained['options']])
-    assert '96 frames at 8.0 fps, 11 windows' in proc.stdout
+    capsys.readouterr()
+    run_here('tools/demo.py', video, DEMO_CONFIG, trained['ckpt'], '--out', out,
+             *trained['options'])
+    stdout = capsys.readouterr().out
+    assert '96 frames at 8.0 fps, 11 windows' in stdout
     warning = re.search(r'WARNING: .*cut.avi: frames from (\d+) of 96 cannot be decoded .*'
                         r'annotated copy holds frames 0-(\d+) and the summary the (\d+) of 11 '
-                        r'windows', proc.stdout)
-    assert warning, proc.stdout
+                        r'windows', stdout)
+    assert warning, stdout
     # frames 90-95 are damaged: the window 80-96 cannot be recognised, the frames before
     # the damage are all in the copy
     assert warning.groups() == ('90', '89', '10')
-    assert re.search(r'top emotions over the \d+ of 10 windows|no face found in any',
-                     proc.stdout)
+    assert re.search(r'top emotions over the \d+ of 10 windows|no face found in any', stdout)
     import decord
     copy = decord.VideoReader(out)
     assert len(copy) == 90 and copy[0].shape == (96, 96, 3)
