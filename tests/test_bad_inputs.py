@@ -13,7 +13,7 @@ import ous_mm  # noqa: F401
 from ous_mm.datasets import DFEWDataset
 from ous_mm.testing import make_demo_dataset, write_video
 from conftest import TINY_QUICKGELU as TINY
-from conftest import openai_archive, run, tiny_quickgelu_clip
+from conftest import openai_archive, run, run_here, tiny_quickgelu_clip
 
 init_default_scope('mmaction')
 PIPELINE = [
@@ -108,7 +108,7 @@ def _extract_frames(root):
             cv2.imwrite(osp.join(out, f'{i + 1:05d}.jpg'), frame[..., ::-1])
 
 
-def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path):
+def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path, capsys):
     import shutil
     root = str(tmp_path / 'copy')
     shutil.copytree(demo, root)
@@ -128,9 +128,8 @@ def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path):
     cfg.write_text(
         "test_dataloader = dict(dataset=dict(type='DFEWDataset', data_root=%r, subset='test', "
         "media='frames', video_dir='Clip/frames', fold=2, pipeline=[]))\n" % root)
-    proc = run(['python', 'tools/detect_faces.py', str(cfg), '--cache-root',
-                str(tmp_path / 'boxes')])
-    assert 'to do' in proc.stdout and len(os.listdir(tmp_path / 'boxes')) > 0
+    run_here('tools/detect_faces.py', str(cfg), '--cache-root', str(tmp_path / 'boxes'))
+    assert 'to do' in capsys.readouterr().out and len(os.listdir(tmp_path / 'boxes')) > 0
 
 
 def test_valid_video_narrower_than_64_px_is_not_called_corrupt(tmp_path):

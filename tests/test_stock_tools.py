@@ -13,7 +13,7 @@ import decord
 import numpy as np
 import pytest
 
-from conftest import DEMO_CONFIG, demo_options, run
+from conftest import DEMO_CONFIG, demo_options, run, run_here
 
 
 def tool(name: str) -> str:
@@ -81,13 +81,15 @@ def test_confusion_matrix_from_the_dump_and_from_the_checkpoint(trained, tmp_pat
     assert np.array_equal(np.asarray(load(str(tmp_path / 'cm2.pkl'))), cm)
 
 
-def test_get_flops_matches_model_summary():
+def test_get_flops_matches_model_summary(capsys):
     """Both count the frozen encoder over the 2 x T frames and the neck (no heads, no prompts)."""
     proc = run(['python', tool('analysis_tools/get_flops.py'), DEMO_CONFIG,
                 '--shape', '1', '8', '3', '112', '112'])
     assert 'Input shape: (1, 8, 3, 112, 112)' in proc.stdout
     flops = float(re.search(r'Flops: ([0-9.]+)G', proc.stdout).group(1))
-    summary = run(['python', 'tools/analysis/model_summary.py', DEMO_CONFIG]).stdout
+    capsys.readouterr()
+    run_here('tools/analysis/model_summary.py', DEMO_CONFIG)  # ous-mm's, in this process
+    summary = capsys.readouterr().out
     encoder = float(re.search(r'frozen encoder: +[0-9.]+ per frame, ([0-9.]+) per clip',
                               summary).group(1))
     neck = float(re.search(r'neck \+ heads: +([0-9.]+) per clip', summary).group(1))
