@@ -47,12 +47,13 @@ def run(cmd: List[str], env: Optional[dict] = None, timeout: int = 600, check: b
 
 
 def run_here(script: str, *args: str) -> None:
-    """``python SCRIPT ARGS`` in this process: the ous-mm tool's ``main()`` with ``sys.argv``
-    set (its prints reach ``capsys``). For tests where a separate process is not what is
-    checked: it saves an interpreter start-up (about 7 CPU seconds with the stack).
+    """``python SCRIPT ARGS`` in this process: the tool's ``main()`` with ``sys.argv`` set (its
+    prints reach ``capsys``). For tests where a separate process is not what is checked: it
+    saves an interpreter start-up (about 7 CPU seconds with the stack).
 
     Args:
-        script (str): The tool, relative to the repository root (e.g. ``tools/demo.py``).
+        script (str): The tool, relative to the repository root (e.g. ``tools/demo.py``), or
+            an absolute path (MMAction2's tools: ``ous_mm.utils.mmaction_tool``).
         *args (str): Its command-line arguments.
     """
     import runpy

@@ -1,5 +1,7 @@
 """MMAction2's own tools (the scripts inside the installed mmaction2 package, and `mim run`)
-on an OUS config, a tiny run's checkpoint, its `--dump` file and its log."""
+on an OUS config, a tiny run's checkpoint, its `--dump` file and its log. print_config and
+`mim run` run as processes (a new interpreter: the config's custom_imports bring in ous-mm);
+the others run their main() in this process (conftest.run_here)."""
 import json
 import os
 import os.path as osp
@@ -53,9 +55,10 @@ def test_print_config():
     assert "type='FaceSceneSplit'" in proc.stdout
 
 
-def test_eval_metric_prints_uar_and_war_of_the_dump(trained):
-    proc = run(['python', tool('analysis_tools/eval_metric.py'), DEMO_CONFIG, trained['dump']])
-    printed = {k: float(v) for k, v in re.findall(r"'dfer/(UAR|WAR)': ([0-9.]+)", proc.stdout)}
+def test_eval_metric_prints_uar_and_war_of_the_dump(trained, capsys):
+    run_here(tool('analysis_tools/eval_metric.py'), DEMO_CONFIG, trained['dump'])
+    stdout = capsys.readouterr().out
+    printed = {k: float(v) for k, v in re.findall(r"'dfer/(UAR|WAR)': ([0-9.]+)", stdout)}
     labels, preds = trained['labels'], trained['preds']
     recalls = [np.mean(preds[labels == c] == c) for c in np.unique(labels)]
     assert printed['WAR'] == pytest.approx(100 * np.mean(preds == labels))
@@ -66,8 +69,8 @@ def test_confusion_matrix_from_the_dump_and_from_the_checkpoint(trained, tmp_pat
     from mmengine import load
     script = tool('analysis_tools/confusion_matrix.py')
     png = str(tmp_path / 'cm.png')
-    run(['python', script, DEMO_CONFIG, trained['dump'], '--show-path', png,
-         '--out', str(tmp_path / 'cm.pkl'), '--include-values'])
+    run_here(script, DEMO_CONFIG, trained['dump'], '--show-path', png, '--out',
+             str(tmp_path / 'cm.pkl'), '--include-values')
     cm = np.asarray(load(str(tmp_path / 'cm.pkl')))
     labels, preds = trained['labels'], trained['preds']
     assert cm.shape == (7, 7)
@@ -76,19 +79,19 @@ def test_confusion_matrix_from_the_dump_and_from_the_checkpoint(trained, tmp_pat
     assert image is not None and image.shape[0] > 200
     assert image.std() > 20 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # not blank
     # the checkpoint through the stock Runner gives the same matrix
-    run(['python', script, DEMO_CONFIG, trained['ckpt'], '--out', str(tmp_path / 'cm2.pkl'),
-         *demo_options(trained['root'])])
+    run_here(script, DEMO_CONFIG, trained['ckpt'], '--out', str(tmp_path / 'cm2.pkl'),
+             *demo_options(trained['root']))
     assert np.array_equal(np.asarray(load(str(tmp_path / 'cm2.pkl'))), cm)
 
 
 def test_get_flops_matches_model_summary(capsys):
     """Both count the frozen encoder over the 2 x T frames and the neck (no heads, no prompts)."""
-    proc = run(['python', tool('analysis_tools/get_flops.py'), DEMO_CONFIG,
-                '--shape', '1', '8', '3', '112', '112'])
-    assert 'Input shape: (1, 8, 3, 112, 112)' in proc.stdout
-    flops = float(re.search(r'Flops: ([0-9.]+)G', proc.stdout).group(1))
-    capsys.readouterr()
-    run_here('tools/analysis/model_summary.py', DEMO_CONFIG)  # ous-mm's, in this process
+    run_here(tool('analysis_tools/get_flops.py'), DEMO_CONFIG, '--shape', '1', '8', '3', '112',
+             '112')
+    stdout = capsys.readouterr().out
+    assert 'Input shape: (1, 8, 3, 112, 112)' in stdout
+    flops = float(re.search(r'Flops: ([0-9.]+)G', stdout).group(1))
+    run_here('tools/analysis/model_summary.py', DEMO_CONFIG)  # ous-mm's
     summary = capsys.readouterr().out
     encoder = float(re.search(r'frozen encoder: +[0-9.]+ per frame, ([0-9.]+) per clip',
                               summary).group(1))
@@ -96,10 +99,11 @@ def test_get_flops_matches_model_summary(capsys):
     assert flops == pytest.approx(encoder + neck, rel=0.05)
 
 
-def test_analyze_logs_cal_train_time(trained):
-    proc = run(['python', tool('analysis_tools/analyze_logs.py'), 'cal_train_time',
-                trained['scalars'], '--include-outliers'])
-    average = float(re.search(r'average iter time: ([0-9.]+) s/iter', proc.stdout).group(1))
+def test_analyze_logs_cal_train_time(trained, capsys):
+    run_here(tool('analysis_tools/analyze_logs.py'), 'cal_train_time', trained['scalars'],
+             '--include-outliers')
+    stdout = capsys.readouterr().out
+    average = float(re.search(r'average iter time: ([0-9.]+) s/iter', stdout).group(1))
     rows = [json.loads(line) for line in open(trained['scalars'])]
     times = [r['time'] for r in rows if 'epoch' in r]
     assert len(times) >= 2
@@ -113,11 +117,10 @@ def test_analyze_logs_plot_curve_is_broken_upstream(trained, tmp_path):
     """
     rows = [json.loads(line) for line in open(trained['scalars'])]
     assert not any('mode' in r for r in rows)
-    proc = run(['python', tool('analysis_tools/analyze_logs.py'), 'plot_curve',
-                trained['scalars'], '--keys', 'loss_contrast', '--out',
-                str(tmp_path / 'curve.png')], check=False)
-    assert proc.returncode != 0
-    assert "['mode'][-1]" in proc.stderr and 'IndexError' in proc.stderr
+    with pytest.raises(IndexError) as error:
+        run_here(tool('analysis_tools/analyze_logs.py'), 'plot_curve', trained['scalars'],
+                 '--keys', 'loss_contrast', '--out', str(tmp_path / 'curve.png'))
+    assert any("['mode'][-1]" in str(entry.statement) for entry in error.traceback)
     assert not osp.exists(tmp_path / 'curve.png')
 
 
@@ -127,8 +130,8 @@ def test_browse_dataset_shows_face_and_scene_side_by_side(trained, tmp_path):
     from mmengine.registry import init_default_scope
     out = str(tmp_path / 'browse')
     option = f'test_dataloader.dataset.data_root={trained["root"]}'
-    run(['python', tool('visualizations/browse_dataset.py'), DEMO_CONFIG, out,
-         '--phase', 'test', '--show-number', '1', '--cfg-options', option])
+    run_here(tool('visualizations/browse_dataset.py'), DEMO_CONFIG, out, '--phase', 'test',
+             '--show-number', '1', '--cfg-options', option)
     video = decord.VideoReader(osp.join(out, 'video_0.mp4'))
     video = video.get_batch(range(len(video))).asnumpy().astype(float)
 
