@@ -59,10 +59,16 @@ def run_here(script: str, *args: str) -> None:
     import runpy
 
     import torch
+    from mmengine.utils import ManagerMixin
 
-    # the Runner switches deterministic algorithms on, tools/run_demo.py sets the thread count
+    # what the tool's process would take with it: the Runner switches deterministic algorithms
+    # on, tools/run_demo.py sets the thread count, and MMEngine's loggers, message hubs and
+    # visualizers stay current after their run (e.g. a logger writing into a deleted temporary
+    # work dir, as MMAction2's confusion_matrix.py leaves it)
     argv, threads = sys.argv, torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
+    managers = _subclasses(ManagerMixin)
+    before = {cls: set(cls._instance_dict) for cls in managers}
     sys.argv = [script, *args]
     try:
         runpy.run_path(osp.join(REPO, script))['main']()
@@ -70,6 +76,17 @@ def run_here(script: str, *args: str) -> None:
         sys.argv = argv
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
+        for cls in _subclasses(ManagerMixin):
+            for name in set(cls._instance_dict) - before.get(cls, set()):
+                instance = cls._instance_dict.pop(name)
+                for handler in list(getattr(instance, 'handlers', [])):  # a logger's files
+                    instance.removeHandler(handler)
+                    handler.close()
+
+
+def _subclasses(cls: type) -> List[type]:
+    """``cls`` and all its subclasses."""
+    return [cls] + [c for sub in cls.__subclasses__() for c in _subclasses(sub)]
 
 
 @pytest.fixture(scope='session')
