@@ -4,7 +4,7 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -87,6 +87,31 @@ def run_here(script: str, *args: str) -> None:
 def _subclasses(cls: type) -> List[type]:
     """``cls`` and all its subclasses."""
     return [cls] + [c for sub in cls.__subclasses__() for c in _subclasses(sub)]
+
+
+def locked_temp_writer(path: str, data: bytes = b'') -> Tuple[subprocess.Popen, str]:
+    """Another process in the middle of writing ``path``: it holds ous-mm's locked temporary
+    file of it, ``data`` written, until it is killed. It runs ``locked_temp_file.py`` alone
+    (the standard library only), without the stack's start-up.
+
+    Args:
+        path (str): The file being written.
+        data (bytes): What the writer has written so far. Defaults to b''.
+
+    Returns:
+        tuple: The writer process and its temporary file.
+    """
+    code = ('import os, runpy, sys, time\n'
+            'fd, tmp = runpy.run_path(sys.argv[1])["create_locked_temp"](sys.argv[2])\n'
+            'os.write(fd, sys.stdin.buffer.read())\n'
+            'print(tmp, flush=True)\n'
+            'time.sleep(600)\n')
+    writer = subprocess.Popen(
+        [sys.executable, '-c', code, osp.join(REPO, 'ous_mm', 'fileio', 'locked_temp_file.py'),
+         path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer.stdin.write(data)
+    writer.stdin.close()
+    return writer, writer.stdout.readline().decode().strip()
 
 
 @pytest.fixture(scope='session')

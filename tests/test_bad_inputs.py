@@ -13,7 +13,7 @@ import ous_mm  # noqa: F401
 from ous_mm.datasets import DFEWDataset
 from ous_mm.testing import make_demo_dataset, write_video
 from conftest import TINY_QUICKGELU as TINY
-from conftest import openai_archive, run, run_here, tiny_quickgelu_clip
+from conftest import locked_temp_writer, openai_archive, run, run_here, tiny_quickgelu_clip
 
 init_default_scope('mmaction')
 PIPELINE = [
@@ -448,20 +448,11 @@ def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path):
 def test_stale_temporary_files_are_known_by_their_lock_not_a_pid(tmp_path):
     """A killed writer's file goes, whatever pid it had; a live writer's (any pid) stays."""
     import signal
-    import subprocess
-    import sys
 
     from ous_mm.fileio import AtomicLocalBackend
     from ous_mm.fileio.locked_temp_file import create_locked_temp
-    code = ('import sys, time\n'
-            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
-            'print(create_locked_temp(sys.argv[1])[1], flush=True)\n'
-            'time.sleep(600)\n')
-    writers, temps = [], []
-    for name in ('epoch_1.pth', 'epoch_2.pth'):
-        writers.append(subprocess.Popen([sys.executable, '-c', code, str(tmp_path / name)],
-                                        stdout=subprocess.PIPE, text=True))
-        temps.append(writers[-1].stdout.readline().strip())
+    writers, temps = zip(*(locked_temp_writer(str(tmp_path / name))
+                           for name in ('epoch_1.pth', 'epoch_2.pth')))
     writers[0].send_signal(signal.SIGKILL)  # killed mid-write: its lock is gone with it
     writers[0].wait()
     fd, mine = create_locked_temp(str(tmp_path / 'epoch_3.pth'))  # this process writes

@@ -16,7 +16,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import DEMO_CONFIG, demo_options, run
+from conftest import DEMO_CONFIG, demo_options, locked_temp_writer, run
 
 init_default_scope('mmaction')
 
@@ -207,17 +207,7 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, demo_data, tmp_pa
 
 def _killed_writers_temp_file(path: str, data: bytes) -> str:
     """The temporary file of a writer of ``path`` killed after writing ``data``."""
-    code = ('import os, sys, time\n'
-            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
-            'fd, tmp = create_locked_temp(sys.argv[1])\n'
-            'os.write(fd, sys.stdin.buffer.read())\n'
-            'print(tmp, flush=True)\n'
-            'time.sleep(600)\n')
-    writer = subprocess.Popen([sys.executable, '-c', code, path], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE)
-    writer.stdin.write(data)
-    writer.stdin.close()
-    tmp = writer.stdout.readline().decode().strip()
+    writer, tmp = locked_temp_writer(path, data)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     return tmp
