@@ -175,12 +175,23 @@ def smoke_options(data_root: str, *extra: str) -> List[str]:
     ]
 
 
-def demo_options(root: str, *extra: str) -> List[str]:
-    """``--cfg-options`` that point the demo config at ``root``, 4 clips a batch, 1 worker."""
+def demo_options(root: str, *extra: str, workers: int = 1) -> List[str]:
+    """``--cfg-options`` that point the demo config at ``root``, 4 clips a batch.
+
+    Args:
+        root (str): The demo set.
+        *extra (str): More options.
+        workers (int): Loader workers. 0 for runs that test no loader: no worker process
+            to start, and none to wait for at the end of each loader's run (about 5 s each
+            with persistent workers). Defaults to 1.
+    """
     opts = ['--cfg-options']
     for loader in ('train', 'val', 'test'):
         opts += [f'{loader}_dataloader.dataset.data_root={root}',
-                 f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=1']
+                 f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers={workers}']
+        if not workers:  # PyTorch allows neither without workers
+            opts += [f'{loader}_dataloader.persistent_workers=False',
+                     f'{loader}_dataloader.timeout=0']
     return opts + list(extra)
 
 

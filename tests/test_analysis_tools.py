@@ -39,7 +39,7 @@ def cv_run(tmp_path_factory):
     root = str(tmp / 'data')
     make_demo_dataset(root, clips_per_class=4, num_frames=8, size=64, num_folds=2, seed=4)
     work = str(tmp / 'cv')
-    opts = demo_options(root)[1:] + ['train_cfg.max_epochs=1']
+    opts = demo_options(root, workers=0)[1:] + ['train_cfg.max_epochs=1']
     run_here('tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2', '--work-dir', work,
              '--cfg-options', *opts)
     return root, work, opts

@@ -75,7 +75,7 @@ def dist_run(tmp_path_factory):
     torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta={}), ckpt)
     dump_file = str(tmp / 'dist.pkl')
     proc = run(['bash', 'tools/dist_test.sh', DEMO_CONFIG, ckpt, '2', '--work-dir',
-                str(tmp / 'work'), '--dump', dump_file, *demo_options(root)],
+                str(tmp / 'work'), '--dump', dump_file, *demo_options(root, workers=0)],
                env=dict(PORT=str(free_port())))
     return test_set, dump_file, proc.stdout + proc.stderr
 

@@ -35,7 +35,7 @@ def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path, 
     make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=5)
     work = str(tmp_path / 'work')
     mim(sys.executable, 'train', 'ous_mm', 'configs/ous_demo.py', '--work-dir', work,
-        *demo_options(root, 'train_cfg.max_epochs=1'))
+        *demo_options(root, 'train_cfg.max_epochs=1', workers=0))
     assert torch.load(osp.join(work, 'epoch_1.pth'))['meta']['epoch'] == 1
 
 

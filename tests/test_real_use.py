@@ -258,7 +258,8 @@ def trained(tmp_path_factory, safe_loading):
     torch.manual_seed(4)
     weights = str(tmp / 'clip.pth')
     torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
-    options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1')
+    options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1',
+                           workers=0)
     work = str(tmp / 'work')
     run_train(DEMO_CONFIG, work, cfg_options=parse_cfg_options(options[1:]))
     ckpt = osp.join(work, 'epoch_1.pth')

@@ -120,7 +120,7 @@ def uar_only(demo_data, tmp_path_factory) -> str:
     from ous_mm.apis import parse_cfg_options, run_train
     work = str(tmp_path_factory.mktemp('uar_only'))
     run_train(DEMO_CONFIG, work, cfg_options=parse_cfg_options(
-        demo_options(demo_data, *UAR_ONLY)[1:]))
+        demo_options(demo_data, *UAR_ONLY, workers=0)[1:]))
     return work
 
 
@@ -195,7 +195,7 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, demo_data, tmp_pa
     leftover = _killed_writers_temp_file(str(work / 'epoch_4.pth'), complete[:100])
     (work / 'last_checkpoint').write_text(str(work / 'epo'))  # truncated by a kill
     proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(work), '--resume',
-                *demo_options(demo_data, *UAR_ONLY)])
+                *demo_options(demo_data, *UAR_ONLY, workers=0)])
     out = proc.stdout + proc.stderr
     assert f'resume: the newest complete checkpoint is {work}/epoch_2.pth' in out
     assert 'resumed epoch: 2' in out
@@ -295,7 +295,7 @@ def test_config_that_disagrees_with_the_dataset_is_refused(demo_data, tmp_path, 
         option += ' model.cls_head.prompt_learner.class_names=[a,b,c,d,e,f]'
     with pytest.raises(ValueError, match=re.escape(message)):
         run_train(DEMO_CONFIG, str(tmp_path), cfg_options=parse_cfg_options(
-            demo_options(demo_data)[1:] + option.split()))
+            demo_options(demo_data, workers=0)[1:] + option.split()))
 
 
 def test_grayscale_rgba_and_changing_frame_sizes():

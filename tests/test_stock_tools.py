@@ -80,7 +80,7 @@ def test_confusion_matrix_from_the_dump_and_from_the_checkpoint(trained, tmp_pat
     assert image.std() > 20 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # not blank
     # the checkpoint through the stock Runner gives the same matrix
     run_here(script, DEMO_CONFIG, trained['ckpt'], '--out', str(tmp_path / 'cm2.pkl'),
-             *demo_options(trained['root']))
+             *demo_options(trained['root'], workers=0))
     assert np.array_equal(np.asarray(load(str(tmp_path / 'cm2.pkl'))), cm)
 
 

@@ -36,7 +36,7 @@ def test_dist_train_ous_with_torchrun(demo_data, tmp_path):
     from conftest import free_port
     work = str(tmp_path / 'dist')
     proc = run(['bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir', work,
-                *demo_options(demo_data, 'train_cfg.max_epochs=1')],
+                *demo_options(demo_data, 'train_cfg.max_epochs=1', workers=0)],
                env=dict(PORT=str(free_port())))
     assert 'GPU number: 2' in proc.stdout + proc.stderr
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
