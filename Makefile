@@ -18,8 +18,8 @@ lint: install
 test: lint
 	$(PY) -m pytest -q -m "not slow" tests
 
-# the slow ones: long series of separate processes (kill series, a ten-epoch run) and a second
-# environment (the wheel's); CI runs them after `make test` (.ci/run)
+# the slow ones: long series of separate processes (kill series, a ten-epoch run, more torchrun
+# runs) and a second environment (the wheel's); CI runs them after `make test` (.ci/run)
 test-slow: install
 	$(PY) -m pytest -q -m slow tests
 

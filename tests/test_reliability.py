@@ -73,6 +73,9 @@ def test_resumed_runs_restore_the_random_states_they_were_saved_with(kill_resume
     assert 'resume: the checkpoint' not in log  # no warning that states are missing
 
 
+# slow (make test-slow, CI): a test process and a torchrun of two; make test checks the padding
+# of a distributed test in test_dump_results.py
+@pytest.mark.slow
 def test_dist_test_equals_single_process_on_an_odd_split(demo_run, tmp_path):
     proc = run(['python', 'tools/reliability/dist_equals_single.py', DEMO_CONFIG,
                 demo_run['ckpt'], '--work-dir', str(tmp_path), '--cfg-options',

@@ -46,6 +46,9 @@ def test_resume_matches_uninterrupted_run(smoke_data, tmp_path, safe_loading):
     assert osp.getsize(dump) > 0
 
 
+# slow (make test-slow, CI): four torchrun processes; make test runs torchrun on the OUS config
+# (test_train_ous.py: training, test_dump_results.py: a test with --dump)
+@pytest.mark.slow
 def test_dist_train_and_test_with_torchrun_gloo(smoke_data, tmp_path):
     work = str(tmp_path / 'dist')
     proc = run(['bash', 'tools/dist_train.sh', SMOKE_CONFIG, '2', '--work-dir', work,
