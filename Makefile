@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LINTED := ous_mm ous_mm_drn.py projects_registry.py tools tests configs
 
-.PHONY: install lint test demo
+.PHONY: install lint test test-slow demo
 
 install:
 	OUS_VENV=$(abspath $(VENV)) bash tools/install.sh
@@ -14,8 +14,14 @@ lint: install
 	$(PY) -m flake8 $(LINTED)
 	$(PY) -m isort --check-only --diff $(LINTED)
 
+# the tests but those marked slow (pyproject.toml): a few minutes
 test: lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not slow" tests
+
+# the slow ones: long series of separate processes (kill series, a ten-epoch run, more torchrun
+# runs) and a second environment (the wheel's); CI runs them after `make test` (.ci/run)
+test-slow: install
+	$(PY) -m pytest -q -m slow tests
 
 demo: install
 	$(PY) tools/run_demo.py

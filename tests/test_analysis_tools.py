@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, demo_options, run, run_here
 
 
 def test_dfer_metric_against_a_hand_computed_confusion_matrix():
@@ -40,22 +39,23 @@ def cv_run(tmp_path_factory):
     root = str(tmp / 'data')
     make_demo_dataset(root, clips_per_class=4, num_frames=8, size=64, num_folds=2, seed=4)
     work = str(tmp / 'cv')
-    opts = demo_options(root)[1:] + ['train_cfg.max_epochs=1']
-    proc = run(['python', 'tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2',
-                '--work-dir', work, '--cfg-options', *opts])
-    return root, work, opts, proc
+    opts = demo_options(root, workers=0)[1:] + ['train_cfg.max_epochs=1']
+    run_here('tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2', '--work-dir', work,
+             '--cfg-options', *opts)
+    return root, work, opts
 
 
-def test_cross_validation_on_two_tiny_folds(cv_run):
-    root, work, opts, proc = cv_run
+def test_cross_validation_on_two_tiny_folds(cv_run, capsys):
+    root, work, opts = cv_run
     table = open(osp.join(work, 'cv_results.md')).read()
     assert table.count('\n') == 6  # header, rule, 2 folds, mean, std
     assert '| mean |' in table and '| std |' in table
     rows = open(osp.join(work, 'cv_results.csv')).read().splitlines()
     assert rows[0].startswith('fold,clips,Happy,Sad') and rows[1].startswith('1,14,')
-    again = run(['python', 'tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2',
-                 '--work-dir', work, '--cfg-options', *opts])
-    assert again.stdout.count('done before') == 2
+    capsys.readouterr()
+    run_here('tools/cross_validate.py', DEMO_CONFIG, '--folds', '1', '2', '--work-dir', work,
+             '--cfg-options', *opts)
+    assert capsys.readouterr().out.count('done before') == 2
 
 
 def _png(path, size):
@@ -64,27 +64,29 @@ def _png(path, size):
     assert image.std() > 10  # not blank
 
 
-def test_plot_tools_write_pngs(cv_run, tmp_path):
-    root, work, opts, _ = cv_run
+def test_plot_tools_write_pngs(cv_run, tmp_path, capsys):
+    root, work, opts = cv_run
     fold = osp.join(work, 'fold_1')
     out = str(tmp_path / 'cm.png')
-    run(['python', 'tools/analysis/confusion_matrix.py', osp.join(fold, 'test_predictions.pkl'),
-         '--out', out])
+    run_here('tools/analysis/confusion_matrix.py', osp.join(fold, 'test_predictions.pkl'),
+             '--out', out)
     _png(out, (560, 640))
     ckpt = osp.join(fold, 'epoch_1.pth')
     out = str(tmp_path / 'tsne.png')
-    run(['python', 'tools/analysis/feature_tsne.py', DEMO_CONFIG, ckpt, '--out', out,
-         '--cfg-options', *opts])
+    run_here('tools/analysis/feature_tsne.py', DEMO_CONFIG, ckpt, '--out', out, '--cfg-options',
+             *opts)
     _png(out, (460, 1350))
     out = str(tmp_path / 'attn.png')
-    proc = run(['python', 'tools/analysis/attention_map.py', DEMO_CONFIG, ckpt, '--out', out,
-                '--cfg-options', *opts])
-    assert 'polarity' in proc.stdout and 'face 8' in proc.stdout and 'scene' in proc.stdout
+    capsys.readouterr()
+    run_here('tools/analysis/attention_map.py', DEMO_CONFIG, ckpt, '--out', out, '--cfg-options',
+             *opts)
+    stdout = capsys.readouterr().out
+    assert 'polarity' in stdout and 'face 8' in stdout and 'scene' in stdout
     _png(out, (460, 1280))
 
 
-def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
-    root, work, opts, _ = cv_run
+def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path, capsys):
+    root, work, opts = cv_run
     from ous_mm.testing import write_video
     from ous_mm.testing.demo_dataset import _clip
     rng = np.random.default_rng(0)
@@ -95,13 +97,15 @@ def test_demo_on_a_long_video_writes_an_annotated_copy(cv_run, tmp_path):
     video = write_video(str(tmp_path / 'long.mp4'), frames, fps=8)
     out = str(tmp_path / 'annotated.mp4')
     ckpt = osp.join(work, 'fold_1', 'epoch_1.pth')
-    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, ckpt, '--out', out, '--window', '2',
-                '--cfg-options', *opts])
-    assert '64 frames at 8.0 fps, 7 windows' in proc.stdout
+    capsys.readouterr()
+    run_here('tools/demo.py', video, DEMO_CONFIG, ckpt, '--out', out, '--window', '2',
+             '--cfg-options', *opts)
+    stdout = capsys.readouterr().out
+    assert '64 frames at 8.0 fps, 7 windows' in stdout
     # the windows inside the faceless stretch are reported as such, and left out of the mean
-    assert re.search(r'6\.00-\s*8\.00 s\s+no face', proc.stdout)
-    assert 'scene polarity: positive' in proc.stdout
-    assert re.search(r'top emotions over the [1-6] of 7 windows with a face', proc.stdout)
+    assert re.search(r'6\.00-\s*8\.00 s\s+no face', stdout)
+    assert 'scene polarity: positive' in stdout
+    assert re.search(r'top emotions over the [1-6] of 7 windows with a face', stdout)
     reader = decord.VideoReader(out)
     assert len(reader) == 64 and reader[0].shape == (128, 128, 3)
     # a faceless frame carries no box: no green box pixel in the last frame
@@ -141,6 +145,7 @@ def test_stock_recognizers_on_the_ous_data_path(cv_run):
 def test_compare_runs_table(cv_run, tmp_path):
     work = cv_run[1]
     out = str(tmp_path / 'table.md')
+    # a process: its FLOP count traces the model with torch.jit (test_stock_tools says why)
     proc = run(['python', 'tools/analysis/compare_runs.py', osp.join(work, 'fold_1'),
                 osp.join(work, 'fold_2'), '--out', out])
     rows = [line for line in open(out).read().splitlines() if line.startswith('| fold_')]
@@ -150,16 +155,19 @@ def test_compare_runs_table(cv_run, tmp_path):
     assert proc.stdout.count('| fold_') == 2
 
 
-def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path):
-    """The main job (make demo) on a tiny set: both models through ous_mm.apis.cross_validate;
-    then with a second data seed: every run's checkpoint and plateau, the spread over seeds."""
+def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path, capsys):
+    """The main job (make demo) on a tiny set: both models through ous_mm.apis.cross_validate
+    (in this process, as the tool runs them); then with a second data seed: every run's
+    checkpoint and plateau, the spread over seeds."""
     root, work = str(tmp_path / 'demo_dfew'), str(tmp_path / 'demo')
     tiny = ['--data-root', root, '--work-dir', work, '--epochs', '1', '--clips-per-class', '4',
             '--num-frames', '8', '--size', '64', '--num-folds', '2']
-    proc = run(['python', 'tools/run_demo.py', *tiny])
+    capsys.readouterr()
+    run_here('tools/run_demo.py', *tiny)
+    stdout = capsys.readouterr().out
     table = open(osp.join(work, 'demo_results.md')).read()
     assert [line for line in table.splitlines() if line] == [
-        line for line in proc.stdout[proc.stdout.index('| metric'):].splitlines() if line]
+        line for line in stdout[stdout.index('| metric'):].splitlines() if line]
     rows = {line.split('|')[1].strip(): line for line in table.splitlines() if '|' in line}
     assert set(rows) >= {'recall Happy', 'recall Fear', 'UAR', 'WAR'}
     for run_name in ('OUS', 'face-only'):
@@ -169,8 +177,8 @@ def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path):
     with open(osp.join(root, 'demo_dataset.json')) as f:
         assert json.load(f)['seed'] == 0
 
-    again = run(['python', 'tools/run_demo.py', *tiny, '--seeds', '0', '1', '--models', 'OUS'])
-    assert again.stdout.count('done before') == 1  # seed 0's run is read back
+    run_here('tools/run_demo.py', *tiny, '--seeds', '0', '1', '--models', 'OUS')
+    assert capsys.readouterr().out.count('done before') == 1  # seed 0's run is read back
     with open(osp.join(root + '_seed1', 'demo_dataset.json')) as f:
         assert json.load(f)['seed'] == 1
     cells = [[c.strip() for c in line.split('|')[1:-1]]
@@ -186,8 +194,9 @@ def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path):
         ['0', '1'], ['1', '1'], ['all', '2'], ['over seeds (their fold means)', '2']]
 
     # a dataset drawn with other arguments is not taken for this one
-    bad = run(['python', 'tools/run_demo.py', *tiny[:-2], '--num-folds', '3'], check=False)
-    assert bad.returncode != 0 and root in bad.stderr and 'num_folds' in bad.stderr
+    with pytest.raises(SystemExit) as bad:  # python would print it and exit with 1
+        run_here('tools/run_demo.py', *tiny[:-2], '--num-folds', '3')
+    assert root in str(bad.value) and 'num_folds' in str(bad.value)
 
 
 def test_plateau_epoch():

@@ -12,7 +12,8 @@ from mmengine.registry import init_default_scope
 import ous_mm  # noqa: F401
 from ous_mm.datasets import DFEWDataset
 from ous_mm.testing import make_demo_dataset, write_video
-from conftest import run
+from conftest import TINY_QUICKGELU as TINY
+from conftest import locked_temp_writer, openai_archive, run, run_here, tiny_quickgelu_clip
 
 init_default_scope('mmaction')
 PIPELINE = [
@@ -107,7 +108,7 @@ def _extract_frames(root):
             cv2.imwrite(osp.join(out, f'{i + 1:05d}.jpg'), frame[..., ::-1])
 
 
-def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path):
+def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path, capsys):
     import shutil
     root = str(tmp_path / 'copy')
     shutil.copytree(demo, root)
@@ -127,9 +128,8 @@ def test_frame_folders_instead_of_clips_and_a_gap(demo, tmp_path):
     cfg.write_text(
         "test_dataloader = dict(dataset=dict(type='DFEWDataset', data_root=%r, subset='test', "
         "media='frames', video_dir='Clip/frames', fold=2, pipeline=[]))\n" % root)
-    proc = run(['python', 'tools/detect_faces.py', str(cfg), '--cache-root',
-                str(tmp_path / 'boxes')])
-    assert 'to do' in proc.stdout and len(os.listdir(tmp_path / 'boxes')) > 0
+    run_here('tools/detect_faces.py', str(cfg), '--cache-root', str(tmp_path / 'boxes'))
+    assert 'to do' in capsys.readouterr().out and len(os.listdir(tmp_path / 'boxes')) > 0
 
 
 def test_valid_video_narrower_than_64_px_is_not_called_corrupt(tmp_path):
@@ -245,15 +245,13 @@ def _payload_pickle(path: str, marker: str) -> bytes:
 @pytest.fixture(scope='module')
 def tiny_openai_archive(tmp_path_factory) -> str:
     """A real TorchScript archive of a tiny CLIP, made as OpenAI's released files are."""
-    from test_real_use import _openai_archive, _tiny_clip
     path = str(tmp_path_factory.mktemp('weights') / 'ViT-tiny.pt')
-    _openai_archive(_tiny_clip(), path)
+    openai_archive(tiny_quickgelu_clip(), path)
     return path
 
 
 def _build_backbone(weights: str, **model_cfg):
     from mmaction.registry import MODELS
-    from test_real_use import TINY
     return MODELS.build(dict(type='FrozenCLIPVision', early_block=1,
                              clip=dict(model_cfg=dict(TINY, **model_cfg), weights=weights)))
 
@@ -316,13 +314,13 @@ def test_a_file_that_is_no_weights_file_says_what_it_is(tmp_path, content, messa
 
 def test_openai_archive_loads_through_torchscript_and_names_the_gelu_fix(tiny_openai_archive):
     import torch
-    from test_real_use import _tiny_clip
 
     from ous_mm.models.utils.open_clip_builder import WeightsFileError, weights_file_kind
     assert weights_file_kind(tiny_openai_archive) == 'torchscript'
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        assert torch.equal(_build_backbone(tiny_openai_archive)(x)['feat'], _tiny_clip().visual(x))
+        assert torch.equal(_build_backbone(tiny_openai_archive)(x)['feat'],
+                           tiny_quickgelu_clip().visual(x))
     with pytest.raises(WeightsFileError) as err:
         _build_backbone(tiny_openai_archive, quick_gelu=False)
     assert ('is an OpenAI CLIP archive, trained with QuickGELU, but the custom open_clip model '
@@ -450,20 +448,11 @@ def test_a_failed_write_names_the_file_and_leaves_nothing(tmp_path):
 def test_stale_temporary_files_are_known_by_their_lock_not_a_pid(tmp_path):
     """A killed writer's file goes, whatever pid it had; a live writer's (any pid) stays."""
     import signal
-    import subprocess
-    import sys
 
     from ous_mm.fileio import AtomicLocalBackend
     from ous_mm.fileio.locked_temp_file import create_locked_temp
-    code = ('import sys, time\n'
-            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
-            'print(create_locked_temp(sys.argv[1])[1], flush=True)\n'
-            'time.sleep(600)\n')
-    writers, temps = [], []
-    for name in ('epoch_1.pth', 'epoch_2.pth'):
-        writers.append(subprocess.Popen([sys.executable, '-c', code, str(tmp_path / name)],
-                                        stdout=subprocess.PIPE, text=True))
-        temps.append(writers[-1].stdout.readline().strip())
+    writers, temps = zip(*(locked_temp_writer(str(tmp_path / name))
+                           for name in ('epoch_1.pth', 'epoch_2.pth')))
     writers[0].send_signal(signal.SIGKILL)  # killed mid-write: its lock is gone with it
     writers[0].wait()
     fd, mine = create_locked_temp(str(tmp_path / 'epoch_3.pth'))  # this process writes

@@ -22,7 +22,7 @@ from ous_mm.datasets.face_track import select_track, smooth_track
 from ous_mm.face_detectors import face_rows
 from ous_mm.registry import FACE_DETECTORS
 from ous_mm.testing import make_demo_dataset, package_face_file, write_video
-from conftest import config_pipeline, random_retinanet_face_detector, run
+from conftest import config_pipeline, random_retinanet_face_detector, run, run_here
 
 init_default_scope('mmaction')
 
@@ -326,12 +326,13 @@ def logged_warnings():
         logger.removeHandler(handler)
 
 
-def test_detect_faces_tool_fills_the_cache_and_resumes(astronaut_video, tmp_path):
+def test_detect_faces_tool_fills_the_cache_and_resumes(astronaut_video, tmp_path, capsys):
     cache = str(tmp_path / 'boxes')
-    proc = run(['python', 'tools/detect_faces.py', astronaut_video, '--cache-root', cache],
-               check=False)
-    assert proc.returncode == 1  # the broken file is reported, the others are done
-    assert 'broken.mp4' in proc.stdout and '1 videos could not be read' in proc.stdout
+    with pytest.raises(SystemExit) as exit_code:  # in this process (the second run: a pool)
+        run_here('tools/detect_faces.py', astronaut_video, '--cache-root', cache)
+    assert exit_code.value.code == 1  # the broken file is reported, the others are done
+    stdout = capsys.readouterr().out
+    assert 'broken.mp4' in stdout and '1 videos could not be read' in stdout
     with open(osp.join(cache, 'astronaut.json')) as f:
         entry = json.load(f)
     assert entry['version'] == 2 and entry['detector'].startswith('MTCNNFaceDetector')

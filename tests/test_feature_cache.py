@@ -2,9 +2,7 @@
 import json
 import os
 import os.path as osp
-import runpy
 import shutil
-import sys
 
 import numpy as np
 import open_clip
@@ -22,8 +20,7 @@ from ous_mm.datasets import CachedViewSampler, FeatureCache, FeatureCacheError
 from ous_mm.datasets.cached_view_sampler import epoch_views
 from ous_mm.datasets.feature_cache_fingerprint import clip_content, clip_key, content_change
 from ous_mm.datasets.feature_views import TEST_VIEW, run_pipeline, seeded, view_seed
-from conftest import REPO
-from test_train_ous import DEMO_CONFIG
+from conftest import DEMO_CONFIG, REPO, run_here
 
 init_default_scope('mmaction')
 CACHED_CONFIG = osp.join(REPO, 'configs', 'ous', 'ous_vit-tiny-random_1xb16-20e_demo-cached.py')
@@ -35,15 +32,9 @@ K = 3  # training views per clip
 
 def extract(cache: str, root: str, *options: str, refresh: bool = False) -> None:
     """``tools/extract_features.py`` as from the command line, in this process (no start-up)."""
-    argv, deterministic = sys.argv, torch.are_deterministic_algorithms_enabled()
-    sys.argv = ['tools/extract_features.py', DEMO_CONFIG, '--out', cache, '--views', str(K),
-                '--num-workers', '0', *(['--refresh'] if refresh else []), '--cfg-options',
-                *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS], *options]
-    try:
-        runpy.run_path(osp.join(REPO, 'tools', 'extract_features.py'), run_name='__main__')
-    finally:  # the tool seeds deterministically, as the Runner does
-        sys.argv = argv
-        torch.use_deterministic_algorithms(deterministic)
+    run_here('tools/extract_features.py', DEMO_CONFIG, '--out', cache, '--views', str(K),
+             '--num-workers', '0', *(['--refresh'] if refresh else []), '--cfg-options',
+             *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS], *options)
 
 
 def cached_cfg(root: str, cache: str, config: str = CACHED_CONFIG, **options) -> Config:
@@ -386,14 +377,9 @@ def test_single_view_config_and_benchmark_smoke(cache_setup, capsys):
     batch = next(iter(loader))
     test_frames = FeatureCache(cache).read('test', 0)['frames']
     assert batch['inputs']['face_feat'][0].shape == (len(test_frames), 64)
-    argv = sys.argv
-    sys.argv = ['tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0', '--epochs', '1',
-                '--batch-size', '4', '--cache-config', CACHED_CONFIG, '--cache-dir', cache,
-                '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS]]
-    try:
-        runpy.run_path(osp.join(REPO, 'tools', 'benchmark.py'), run_name='__main__')
-    finally:
-        sys.argv = argv
+    run_here('tools/benchmark.py', DEMO_CONFIG, '--iters', '1', '--warmup', '0', '--epochs', '1',
+             '--batch-size', '4', '--cache-config', CACHED_CONFIG, '--cache-dir', cache,
+             '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS])
     out = capsys.readouterr().out
     for row in ('training step (s)', 'encoder-only forward (s)', 'step / encoder-only',
                 'training clips/s', 'inference clips/s', 'peak resident memory (MiB)',

@@ -6,8 +6,6 @@ import json
 import os
 import os.path as osp
 import re
-import runpy
-import sys
 
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ import ous_mm  # noqa: F401
 from ous_mm.datasets import DFER_CLASSES, DFEW_CLASSES, MAFWDataset
 from ous_mm.datasets.mafw_dataset import MAFW_WORDS
 from ous_mm.evaluation import DFERMetric
-from conftest import REPO, config_pipeline
+from conftest import REPO, config_pipeline, run_here
 
 init_default_scope('mmaction')
 MAFW_CONFIG = osp.join(REPO, 'configs', 'ous', 'ous_vit-l14_4xb4-60e_mafw.py')
@@ -273,18 +271,11 @@ def test_a_seven_class_model_is_refused_on_mafw(tiny_config, tmp_path):
         runner.test()
 
 
-def _run_tool_here(script: str, *args: str, monkeypatch) -> None:
-    """Run an ous-mm tool's main() in this process (it trains and tests in this process too)."""
-    monkeypatch.setattr(sys, 'argv', [script, *args])
-    runpy.run_path(osp.join(REPO, script))['main']()
-
-
 def test_one_epoch_and_a_test_through_the_tools_on_the_fixture(
-        tiny_config, tmp_path, monkeypatch, capsys):
+        tiny_config, tmp_path, capsys):
     work = str(tmp_path / 'cv')
     # tools/cross_validate.py: training (one epoch), then the test with a dump (ous_mm.apis)
-    _run_tool_here('tools/cross_validate.py', tiny_config, '--folds', '1', '--work-dir', work,
-                   monkeypatch=monkeypatch)
+    run_here('tools/cross_validate.py', tiny_config, '--folds', '1', '--work-dir', work)
     fold = osp.join(work, 'fold_1')
     assert osp.isfile(osp.join(fold, 'epoch_1.pth'))
     # the validation logged recall for all 11 classes; the test dumped 11 scores a clip
@@ -301,22 +292,21 @@ def test_one_epoch_and_a_test_through_the_tools_on_the_fixture(
         ['fold', 'clips', *DFER_CLASSES, 'UAR', 'WAR']) + ' |'
     assert re.search(r'^\| 1 \| 11 \|', table, re.M) and table in capsys.readouterr().out
     # the confusion matrix names the 11 classes itself (ous-mm's order, from the scores)
-    _run_tool_here('tools/analysis/confusion_matrix.py', dump, '--out', str(tmp_path / 'cm.png'),
-                   monkeypatch=monkeypatch)
+    run_here('tools/analysis/confusion_matrix.py', dump, '--out', str(tmp_path / 'cm.png'))
     assert '(11 clips)' in capsys.readouterr().out and (tmp_path / 'cm.png').stat().st_size > 0
     # the t-SNE plot gives each of the 11 classes a colour of its own
     import matplotlib.pyplot as plt
-    _run_tool_here('tools/analysis/feature_tsne.py', tiny_config, osp.join(fold, 'epoch_1.pth'),
-                   '--out', str(tmp_path / 'tsne.png'), monkeypatch=monkeypatch)
+    run_here('tools/analysis/feature_tsne.py', tiny_config, osp.join(fold, 'epoch_1.pth'),
+             '--out', str(tmp_path / 'tsne.png'))
     handles, names = plt.gcf().axes[-1].get_legend_handles_labels()
     plt.close('all')
     assert names == list(DFER_CLASSES)
     assert len({tuple(h.get_facecolor()[0]) for h in handles}) == 11
 
 
-def test_detected_faces_route_from_the_release_folder(mafw_root, monkeypatch, capsys):
+def test_detected_faces_route_from_the_release_folder(mafw_root, capsys):
     # tools/detect_faces.py on the release folder: the clips of data/clips, into face_boxes/
-    _run_tool_here('tools/detect_faces.py', mafw_root, monkeypatch=monkeypatch)
+    run_here('tools/detect_faces.py', mafw_root)
     assert '55 videos, 0 already in the cache, 55 to do' in capsys.readouterr().out
     assert len(glob.glob(osp.join(mafw_root, 'face_boxes', '*.json'))) == 55
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous',

@@ -1,6 +1,5 @@
 """OUS components on tiny random open_clip models (CPU)."""
 import math
-import os.path as osp
 
 import open_clip
 import pytest
@@ -8,42 +7,13 @@ import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
-from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import REPO
+from conftest import TINY, B, T, batch, model_cfg
 
 init_default_scope('mmaction')
-T, B = 4, 3
-TINY = dict(
-    embed_dim=32,
-    vision_cfg=dict(image_size=64, layers=4, width=64, patch_size=16, head_width=32),
-    text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
-
-
-def model_cfg(**changes) -> dict:
-    """The demo config's model, shrunk further, with `changes` merged in."""
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ous_demo.py'))
-    cfg.merge_from_dict(dict(model=dict(
-        clip=dict(_delete_=True, weights='random', model_cfg=TINY),
-        backbone=dict(early_block=2),
-        neck=dict(in_channels=32, early_channels=128, out_channels=32, num_frames=T),
-        cls_head=dict(in_channels=32, prompt_learner=dict(n_ctx=4)),
-        polarity_head=dict(in_channels=32), alpha=0.0)))
-    cfg.merge_from_dict(dict(model=changes))
-    return cfg.model
-
-
-def batch(model, streams=('face_imgs', 'scene_imgs'), labels=(0, 1, 4)):
-    gen = torch.Generator().manual_seed(0)
-    data = dict(
-        inputs={k: [torch.randint(0, 255, (T, 3, 64, 64), generator=gen, dtype=torch.uint8)
-                    for _ in labels] for k in streams},
-        data_samples=[ActionDataSample().set_gt_label(label) for label in labels])
-    data = model.data_preprocessor(data, True)
-    return data['inputs'], data['data_samples']
 
 
 @pytest.fixture(scope='module')

@@ -12,8 +12,7 @@ import sysconfig
 import pytest
 import torch
 
-from conftest import REPO, run
-from test_train_ous import demo_options
+from conftest import REPO, demo_options, run
 
 MODELS = ('ous_vit-l14_4xb4-60e_dfew', 'ous_vit-l14_4xb4-60e_ferv39k',
           'ous_vit-l14_4xb4-60e_mafw', 'ous_vit-l14_4xb4-60e_dfew-detected-faces',
@@ -36,10 +35,12 @@ def test_mim_search_lists_the_ous_configs_and_mim_train_runs_the_demo(tmp_path, 
     make_demo_dataset(root, clips_per_class=3, num_frames=8, size=64, seed=5)
     work = str(tmp_path / 'work')
     mim(sys.executable, 'train', 'ous_mm', 'configs/ous_demo.py', '--work-dir', work,
-        *demo_options(root, 'train_cfg.max_epochs=1'))
+        *demo_options(root, 'train_cfg.max_epochs=1', workers=0))
     assert torch.load(osp.join(work, 'epoch_1.pth'))['meta']['epoch'] == 1
 
 
+# The wheel's tests build a wheel and a second environment (about a minute): `make test-slow`,
+# which CI runs after `make test`.
 @pytest.fixture(scope='module')
 def wheel_env(tmp_path_factory) -> dict:
     """A second environment with the stack and ous-mm installed from its wheel (--no-deps)."""
@@ -62,6 +63,7 @@ def wheel_env(tmp_path_factory) -> dict:
     return dict(python=python, site=site, tmp=str(tmp))
 
 
+@pytest.mark.slow
 def test_the_wheel_imports_and_its_configs_are_reachable_as_ous_mm(wheel_env):
     cfg = osp.join(wheel_env['tmp'], 'mine.py')
     with open(cfg, 'w') as f:  # a stranger's config inheriting a shipped one
@@ -92,6 +94,7 @@ def test_the_wheel_imports_and_its_configs_are_reachable_as_ous_mm(wheel_env):
     assert 'configs/ous/ous_vit-l14_4xb4-60e_ferv39k.py' in proc.stdout
 
 
+@pytest.mark.slow
 def test_the_wheel_leaves_mmaction_models_alone_until_ous_mm_drn_is_enabled(wheel_env):
     """mmaction2 1.2.0's wheel lacks the drn folder; `python -m ous_mm_drn enable` is opt-in."""
     python, site = wheel_env['python'], wheel_env['site']

@@ -1,8 +1,6 @@
 """Speed without another result: scene stride, the optimizer, decoding at the scene size, the
 pipeline benchmark (the feature cache and the step benchmark: test_feature_cache.py)."""
 import os.path as osp
-import runpy
-import sys
 
 import numpy as np
 import pytest
@@ -12,10 +10,9 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
-from test_models import B, T, batch, model_cfg
 
 import ous_mm  # noqa: F401
-from conftest import REPO
+from conftest import REPO, B, T, batch, model_cfg, run_here
 
 init_default_scope('mmaction')
 PAPER_CONFIG = osp.join(REPO, 'configs', 'ous_dfew.py')
@@ -95,13 +92,8 @@ def test_release_clips_decode_at_the_scene_size(release_like):
 
 
 def test_pipeline_benchmark_prints_every_stage(release_like, capsys):
-    argv = sys.argv
-    sys.argv = ['tools/benchmark_pipeline.py', PAPER_CONFIG, '--data-root', release_like,
-                '--passes', '1', '--workers', '1', '--batch-size', '2']
-    try:
-        runpy.run_path(osp.join(REPO, 'tools', 'benchmark_pipeline.py'), run_name='__main__')
-    finally:
-        sys.argv = argv
+    run_here('tools/benchmark_pipeline.py', PAPER_CONFIG, '--data-root', release_like,
+             '--passes', '1', '--workers', '1', '--batch-size', '2')
     out = capsys.readouterr().out
     for stage in ('decode', 'open video', 'face crops', 'scene (and face) images', 'pack',
                   'collate', 'all'):

@@ -6,7 +6,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import zipfile
 
 import cv2
 import numpy as np
@@ -18,15 +17,15 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
+from ous_mm.apis import parse_cfg_options, run_test, run_train
 from ous_mm.testing import make_demo_dataset, write_video
-from conftest import REPO, config_pipeline, random_retinanet_face_detector, run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, REPO
+from conftest import TINY_QUICKGELU as TINY
+from conftest import (config_pipeline, demo_options, openai_archive, random_retinanet_face_detector,
+                      run, run_here, tiny_quickgelu_clip)
 
 init_default_scope('mmaction')
 PAPER_CONFIGS = ['configs/ous_dfew.py', 'configs/ous_ferv39k.py']
-TINY = dict(embed_dim=32, quick_gelu=True,
-            vision_cfg=dict(image_size=64, layers=2, width=64, patch_size=16, head_width=32),
-            text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
 
 
 def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
@@ -46,27 +45,8 @@ def test_paper_configs_build_openai_vit_l14_with_quickgelu_in_both_towers():
     assert model.backbone.visual.transformer.width == 1024 and model.num_frames == 16
 
 
-def _tiny_clip(seed: int = 1) -> open_clip.CLIP:
-    torch.manual_seed(seed)
-    return open_clip.CLIP(**TINY).eval()
-
-
-def _openai_archive(clip: open_clip.CLIP, path: str) -> None:
-    """A TorchScript archive like OpenAI's released files (a traced CLIP; its attention mask
-    a constant, not a buffer, as in OpenAI's model)."""
-    import warnings
-    clip.attn_mask = clip._buffers.pop('attn_mask')
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        traced = torch.jit.trace(clip, (torch.randn(1, 3, 64, 64),
-                                        torch.zeros(1, 32, dtype=torch.long)), check_trace=False)
-    torch.jit.save(traced, path)
-    with zipfile.ZipFile(path) as archive:
-        assert any(n.split('/')[1:2] == ['code'] for n in archive.namelist())
-
-
 def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_path):
-    clip = _tiny_clip()
+    clip = tiny_quickgelu_clip()
     path = str(tmp_path / 'tiny-quickgelu.pth')
     torch.save(clip.state_dict(), path)
     backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
@@ -81,9 +61,9 @@ def test_quickgelu_weights_from_a_state_dict_file_give_identical_features(tmp_pa
 
 
 def test_openai_released_archive_loads_through_the_config_path(tmp_path):
-    clip = _tiny_clip()
+    clip = tiny_quickgelu_clip()
     path = str(tmp_path / 'ViT-tiny.pt')
-    _openai_archive(clip, path)
+    openai_archive(clip, path)
     backbone = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=path),
                                  early_block=1))
     x = torch.randn(2, 3, 64, 64)
@@ -129,8 +109,8 @@ def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
 
 def test_a_checkpoint_refuses_a_model_built_with_other_frozen_weights(tmp_path):
     a, b = str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')
-    torch.save(_tiny_clip(1).state_dict(), a)
-    torch.save(_tiny_clip(2).state_dict(), b)
+    torch.save(tiny_quickgelu_clip(1).state_dict(), a)
+    torch.save(tiny_quickgelu_clip(2).state_dict(), b)
     state = MODELS.build(dict(type='FrozenCLIPVision', clip=dict(model_cfg=TINY, weights=a),
                               early_block=1)).state_dict()
     assert set(state) == {'frozen_fingerprint'}  # the weights stay out, their fingerprint in
@@ -278,12 +258,13 @@ def trained(tmp_path_factory, safe_loading):
     torch.manual_seed(4)
     weights = str(tmp / 'clip.pth')
     torch.save(open_clip.CLIP(**clip_cfg).state_dict(), weights)
-    options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1')
+    options = demo_options(root, f'model.clip.weights={weights}', 'train_cfg.max_epochs=1',
+                           workers=0)
     work = str(tmp / 'work')
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work, *options])
+    run_train(DEMO_CONFIG, work, cfg_options=parse_cfg_options(options[1:]))
     ckpt = osp.join(work, 'epoch_1.pth')
     assert 'backbone.visual.conv1.weight' not in torch.load(ckpt)['state_dict']
-    # a new video in no face-box cache, as a one-clip DFEW test split for tools/test.py
+    # a new video in no face-box cache, as a one-clip DFEW test split for a test run
     from ous_mm.testing.demo_dataset import _clip
     frames, _ = _clip(np.random.default_rng(9), 4, 24, 96)
     new = str(tmp / 'new')
@@ -298,11 +279,13 @@ def trained(tmp_path_factory, safe_loading):
 
 
 def test_init_recognizer_and_inference_recognizer_equal_tools_test(trained):
+    """tools/test.py's run (its Runner, in this process: ous_mm.apis.run_test) and MMAction2's
+    inference API give the same scores."""
     from mmaction.apis import inference_recognizer, init_recognizer
     dump = str(trained['tmp'] / 'new.pkl')
-    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
-         '--work-dir', str(trained['tmp'] / 'test'), *trained['options'],
-         f'test_dataloader.dataset.data_root={trained["new"]}'])
+    run_test(DEMO_CONFIG, trained['ckpt'], str(trained['tmp'] / 'test'), dump=dump,
+             cfg_options=parse_cfg_options(
+                 trained['options'][1:] + [f'test_dataloader.dataset.data_root={trained["new"]}']))
     with open(dump, 'rb') as f:
         dumped = pickle.load(f)  # written by this test's own run
     assert len(dumped) == 1 and dumped[0]['filename'] == trained['video']
@@ -350,8 +333,8 @@ def test_a_cached_clip_gets_the_same_faces_and_scores_as_in_tools_test(trained):
     """inference_recognizer finds the clip's face-box cache file from the video's path."""
     from mmaction.apis import inference_recognizer, init_recognizer
     dump = str(trained['tmp'] / 'cached.pkl')
-    run(['python', 'tools/test.py', DEMO_CONFIG, trained['ckpt'], '--dump', dump,
-         '--work-dir', str(trained['tmp'] / 'test_cached'), *trained['options']])
+    run_test(DEMO_CONFIG, trained['ckpt'], str(trained['tmp'] / 'test_cached'), dump=dump,
+             cfg_options=parse_cfg_options(trained['options'][1:]))
     with open(dump, 'rb') as f:
         dumped = pickle.load(f)  # written by this test's own run
     assert not any(d['face_detected_online'] for d in dumped)  # all from the cache
@@ -409,24 +392,25 @@ def _avi_with_a_damaged_tail(path: str, frames: list, damaged: int) -> str:
     return path
 
 
-def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_path):
+def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_path, capsys):
     from ous_mm.testing.demo_dataset import _clip
     rng = np.random.default_rng(5)
     frames = [f for label in range(6) for f in _clip(rng, label, 16, 96)[0]]  # 12 s at 8 fps
     video = _avi_with_a_damaged_tail(str(tmp_path / 'cut.avi'), frames, damaged=6)
     out = str(tmp_path / 'annotated.mp4')
-    proc = run(['python', 'tools/demo.py', video, DEMO_CONFIG, trained['ckpt'], '--out', out,
-                *trained['options']])
-    assert '96 frames at 8.0 fps, 11 windows' in proc.stdout
+    capsys.readouterr()
+    run_here('tools/demo.py', video, DEMO_CONFIG, trained['ckpt'], '--out', out,
+             *trained['options'])
+    stdout = capsys.readouterr().out
+    assert '96 frames at 8.0 fps, 11 windows' in stdout
     warning = re.search(r'WARNING: .*cut.avi: frames from (\d+) of 96 cannot be decoded .*'
                         r'annotated copy holds frames 0-(\d+) and the summary the (\d+) of 11 '
-                        r'windows', proc.stdout)
-    assert warning, proc.stdout
+                        r'windows', stdout)
+    assert warning, stdout
     # frames 90-95 are damaged: the window 80-96 cannot be recognised, the frames before
     # the damage are all in the copy
     assert warning.groups() == ('90', '89', '10')
-    assert re.search(r'top emotions over the \d+ of 10 windows|no face found in any',
-                     proc.stdout)
+    assert re.search(r'top emotions over the \d+ of 10 windows|no face found in any', stdout)
     import decord
     copy = decord.VideoReader(out)
     assert len(copy) == 90 and copy[0].shape == (96, 96, 3)

@@ -16,18 +16,9 @@ import torch
 from mmengine.registry import init_default_scope
 
 import ous_mm  # noqa: F401
-from conftest import run
-from test_train_ous import DEMO_CONFIG, demo_options
+from conftest import DEMO_CONFIG, demo_options, locked_temp_writer, run
 
 init_default_scope('mmaction')
-
-
-@pytest.fixture(scope='module')
-def tiny_demo(tmp_path_factory) -> str:
-    from ous_mm.testing import make_demo_dataset
-    root = str(tmp_path_factory.mktemp('tiny_demo'))
-    make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
-    return root
 
 
 def options(root, *extra):
@@ -39,16 +30,20 @@ def options(root, *extra):
 LOADERS = {'0': 'num_workers=0', '1': 'num_workers=1', '1p': 'num_workers=1, persistent'}
 
 
+# The kill series (kill_and_resume.py: per loader setting an uninterrupted run, a killed one and
+# its resumption, each a separate training process) and the ten-epoch memory run take minutes:
+# `make test-slow`, which CI runs after `make test`.
 @pytest.fixture(scope='module')
-def kill_resume(tiny_demo, tmp_path_factory):
+def kill_resume(demo_data, tmp_path_factory):
     """Each loader setting: a kill inside epoch 2, resumed from epoch_1.pth, to the end."""
     work = str(tmp_path_factory.mktemp('kill_resume'))
     proc = run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
                 '--loaders', *LOADERS, '--kill-at', 'train:2:5', '--write-seconds', '0',
-                '--cfg-options', *options(tiny_demo, 'train_cfg.max_epochs=2')], check=False)
+                '--cfg-options', *options(demo_data, 'train_cfg.max_epochs=2')], check=False)
     return work, proc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('setting', LOADERS.values())
 def test_sigkill_mid_epoch_then_resume_equals_uninterrupted_bit_for_bit(kill_resume, setting):
     """Weights, best files and metrics as the uninterrupted run's, whatever the loaders do."""
@@ -61,6 +56,7 @@ def test_sigkill_mid_epoch_then_resume_equals_uninterrupted_bit_for_bit(kill_res
     assert re.search(rf'^{re.escape(setting)} +1 +0 +1 +1 of 1$', out, re.M), out
 
 
+@pytest.mark.slow
 def test_resumed_runs_restore_the_random_states_they_were_saved_with(kill_resume, safe_loading):
     """Without them, a resumed run drew other random numbers (the data pipeline's offsets,
     the loader's seeds) and its weights drifted; every checkpoint carries every rank's."""
@@ -77,17 +73,21 @@ def test_resumed_runs_restore_the_random_states_they_were_saved_with(kill_resume
     assert 'resume: the checkpoint' not in log  # no warning that states are missing
 
 
-def test_dist_test_equals_single_process_on_an_odd_split(kill_resume, tiny_demo, tmp_path):
-    ckpt = osp.join(kill_resume[0], 'workers0', 'uninterrupted', 'epoch_2.pth')
-    proc = run(['python', 'tools/reliability/dist_equals_single.py', DEMO_CONFIG, ckpt,
-                '--work-dir', str(tmp_path), '--cfg-options', *options(tiny_demo)])
+# slow (make test-slow, CI): a test process and a torchrun of two; make test checks the padding
+# of a distributed test in test_dump_results.py
+@pytest.mark.slow
+def test_dist_test_equals_single_process_on_an_odd_split(demo_run, tmp_path):
+    proc = run(['python', 'tools/reliability/dist_equals_single.py', DEMO_CONFIG,
+                demo_run['ckpt'], '--work-dir', str(tmp_path), '--cfg-options',
+                *options(demo_run['root'])])
     assert 'test split: 7 clips (padded for 2 processes)' in proc.stdout
     assert re.search(r'2 processes\s+7\s', proc.stdout) and 'identical: True' in proc.stdout
 
 
-def test_memory_does_not_grow_over_ten_epochs(tiny_demo, tmp_path):
+@pytest.mark.slow
+def test_memory_does_not_grow_over_ten_epochs(demo_data, tmp_path):
     proc = run(['python', 'tools/reliability/memory_per_epoch.py', DEMO_CONFIG, '--work-dir',
-                str(tmp_path), '--epochs', '10', '--cfg-options', *options(tiny_demo)])
+                str(tmp_path), '--epochs', '10', '--cfg-options', *options(demo_data)])
     rows = re.findall(r'^\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+$', proc.stdout, re.M)
     assert rows == [str(i) for i in range(1, 11)]
 
@@ -118,11 +118,12 @@ UAR_ONLY = ('train_cfg.max_epochs=2', 'default_hooks.checkpoint.save_best=dfer/U
 
 
 @pytest.fixture(scope='module')
-def uar_only(tiny_demo, tmp_path_factory) -> str:
-    """2 epochs keeping the best UAR only, and every epoch file."""
+def uar_only(demo_data, tmp_path_factory) -> str:
+    """2 epochs keeping the best UAR only, and every epoch file (MMEngine's Runner, here)."""
+    from ous_mm.apis import parse_cfg_options, run_train
     work = str(tmp_path_factory.mktemp('uar_only'))
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
-         *demo_options(tiny_demo, *UAR_ONLY)])
+    run_train(DEMO_CONFIG, work, cfg_options=parse_cfg_options(
+        demo_options(demo_data, *UAR_ONLY, workers=0)[1:]))
     return work
 
 
@@ -139,22 +140,23 @@ def test_epoch_checkpoint_holds_its_validation(uar_only, safe_loading):
     assert len(uar) == 2 and uar[1] <= uar[0], f'UAR improved in epoch 2 ({uar}): no test'
     hub = _load_checkpoint(osp.join(uar_only, 'epoch_2.pth'), map_location='cpu')['message_hub']
     nll = hub['log_scalars']['val/dfer/nll'].data[0]
-    assert np.allclose(nll, [r['dfer/nll'] for r in logged])
+    assert len(nll) == 2 and np.allclose(nll, [r['dfer/nll'] for r in logged])
     assert hub['runtime_info']['best_score'] == uar[0]  # one metric: MMEngine's plain key
     assert sorted(n for n in os.listdir(uar_only) if n.endswith('.pth')) == [
         'best_dfer_UAR_epoch_1.pth', 'epoch_1.pth', 'epoch_2.pth']
 
 
 @pytest.fixture(scope='module')
-def kill_in_writes(kill_resume, tiny_demo, tmp_path_factory):
+def kill_in_writes(kill_resume, demo_data, tmp_path_factory):
     """Persistent workers (the demo config's), killed twice inside checkpoint writes."""
     work = str(tmp_path_factory.mktemp('kill_in_writes'))
     return run(['python', 'tools/reliability/kill_and_resume.py', DEMO_CONFIG, '--work-dir', work,
                 '--loaders', '1p', '--uninterrupted', kill_resume[0], '--kill-at',
                 'write:best_dfer_nll_epoch_2.pth', 'write:epoch_2.pth', '--cfg-options',
-                *options(tiny_demo, 'train_cfg.max_epochs=2')], check=False)
+                *options(demo_data, 'train_cfg.max_epochs=2')], check=False)
 
 
+@pytest.mark.slow
 def test_kill_inside_the_best_file_write_then_resume(kill_in_writes):
     out = kill_in_writes.stdout
     left = re.search(r'killed inside the write of best_dfer_nll_epoch_2\.pth; left '
@@ -165,6 +167,7 @@ def test_kill_inside_the_best_file_write_then_resume(kill_in_writes):
                      + re.escape(left.group(1)) + r'\n', out), out
 
 
+@pytest.mark.slow
 def test_kill_inside_the_epoch_file_write_then_resume(kill_in_writes):
     out = kill_in_writes.stdout
     left = re.search(r'killed inside the write of epoch_2\.pth; left '
@@ -175,6 +178,7 @@ def test_kill_inside_the_epoch_file_write_then_resume(kill_in_writes):
                      + re.escape(left.group(1)) + r', best_dfer_nll_epoch_2\.pth\n', out), out
 
 
+@pytest.mark.slow
 def test_killed_in_writes_ends_as_the_uninterrupted_run(kill_in_writes):
     out = kill_in_writes.stdout + kill_in_writes.stderr
     assert kill_in_writes.returncode == 0, out
@@ -184,7 +188,7 @@ def test_killed_in_writes_ends_as_the_uninterrupted_run(kill_in_writes):
             'expected checkpoint: 2; runs equal to the uninterrupted one: 1 of 1') in out
 
 
-def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_path):
+def test_resume_finds_the_newest_complete_checkpoint(uar_only, demo_data, tmp_path):
     """Whatever last_checkpoint says; stale temporary and newer files are removed."""
     work = tmp_path / 'work'
     shutil.copytree(uar_only, work)
@@ -194,7 +198,7 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_pa
     leftover = _killed_writers_temp_file(str(work / 'epoch_4.pth'), complete[:100])
     (work / 'last_checkpoint').write_text(str(work / 'epo'))  # truncated by a kill
     proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(work), '--resume',
-                *demo_options(tiny_demo, *UAR_ONLY)])
+                *demo_options(demo_data, *UAR_ONLY, workers=0)])
     out = proc.stdout + proc.stderr
     assert f'resume: the newest complete checkpoint is {work}/epoch_2.pth' in out
     assert 'resumed epoch: 2' in out
@@ -206,17 +210,7 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, tiny_demo, tmp_pa
 
 def _killed_writers_temp_file(path: str, data: bytes) -> str:
     """The temporary file of a writer of ``path`` killed after writing ``data``."""
-    code = ('import os, sys, time\n'
-            'from ous_mm.fileio.locked_temp_file import create_locked_temp\n'
-            'fd, tmp = create_locked_temp(sys.argv[1])\n'
-            'os.write(fd, sys.stdin.buffer.read())\n'
-            'print(tmp, flush=True)\n'
-            'time.sleep(600)\n')
-    writer = subprocess.Popen([sys.executable, '-c', code, path], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE)
-    writer.stdin.write(data)
-    writer.stdin.close()
-    tmp = writer.stdout.readline().decode().strip()
+    writer, tmp = locked_temp_writer(path, data)
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     return tmp
@@ -298,12 +292,13 @@ def test_checkpoint_with_empty_arrays_loads(tmp_path, safe_loading):
     ('model.cls_head.prompt_learner.class_names=[Sad,Happy,Neutral,Angry,Surprise,Disgust,Fear]',
      'differ from DFEWDataset'),
 ])
-def test_config_that_disagrees_with_the_dataset_is_refused(tiny_demo, tmp_path, option, message):
+def test_config_that_disagrees_with_the_dataset_is_refused(demo_data, tmp_path, option, message):
+    from ous_mm.apis import parse_cfg_options, run_train
     if 'num_classes' in option:  # the head refuses a count that differs from its names first
         option += ' model.cls_head.prompt_learner.class_names=[a,b,c,d,e,f]'
-    proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path),
-                *demo_options(tiny_demo), *option.split()], check=False)
-    assert proc.returncode != 0 and message in proc.stdout + proc.stderr
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_train(DEMO_CONFIG, str(tmp_path), cfg_options=parse_cfg_options(
+            demo_options(demo_data, workers=0)[1:] + option.split()))
 
 
 def test_grayscale_rgba_and_changing_frame_sizes():

@@ -1,4 +1,5 @@
 """The MMAction2-style tools on the smoke config: train, resume, test, torchrun + gloo."""
+import glob
 import os.path as osp
 import re
 
@@ -14,35 +15,41 @@ def _weights(path: str) -> dict:
 
 
 def test_resume_matches_uninterrupted_run(smoke_data, tmp_path, safe_loading):
+    """tools/train.py's runs (their Runner, in this process: ous_mm.apis; conftest.demo_run and
+    test_reliability run the tools as processes, --resume included)."""
+    from ous_mm.apis import parse_cfg_options, run_test, run_train
     straight = str(tmp_path / 'straight')
     resumed = str(tmp_path / 'resumed')
-    run(['python', 'tools/train.py', SMOKE_CONFIG, '--work-dir', straight,
-         *smoke_options(smoke_data)])
-    run(['python', 'tools/train.py', SMOKE_CONFIG, '--work-dir', resumed,
-         *smoke_options(smoke_data, 'train_cfg.max_epochs=2')])
-    assert osp.isfile(osp.join(resumed, 'epoch_2.pth'))
-    assert not osp.exists(osp.join(resumed, 'epoch_3.pth'))
-    proc = run(['python', 'tools/train.py', SMOKE_CONFIG, '--work-dir', resumed, '--resume',
-                *smoke_options(smoke_data)])
-    assert 'resumed epoch: 2' in proc.stdout + proc.stderr
+    # 2 epochs (the smoke config's 3 are not needed to resume in the middle of a run)
+    options = parse_cfg_options(smoke_options(smoke_data, 'train_cfg.max_epochs=2')[1:])
+    run_train(SMOKE_CONFIG, straight, cfg_options=options)
+    run_train(SMOKE_CONFIG, resumed, cfg_options=dict(options, **{'train_cfg.max_epochs': 1}))
+    assert osp.isfile(osp.join(resumed, 'epoch_1.pth'))
+    assert not osp.exists(osp.join(resumed, 'epoch_2.pth'))
+    run_train(SMOKE_CONFIG, resumed, resume=True, cfg_options=options)
+    logs = glob.glob(osp.join(resumed, '*', '*.log'))
+    assert any('resumed epoch: 1' in open(log).read() for log in logs)
 
-    a = _weights(osp.join(straight, 'epoch_3.pth'))
-    b = _weights(osp.join(resumed, 'epoch_3.pth'))
+    a = _weights(osp.join(straight, 'epoch_2.pth'))
+    b = _weights(osp.join(resumed, 'epoch_2.pth'))
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    # training really moved the weights away from epoch 2
-    c = _weights(osp.join(resumed, 'epoch_2.pth'))
+    # training really moved the weights away from epoch 1
+    c = _weights(osp.join(resumed, 'epoch_1.pth'))
     assert any(not torch.equal(a[k], c[k]) for k in a if a[k].is_floating_point())
 
-    # tools/test.py on the result prints the accuracy metrics and dumps predictions
+    # the test run on the result gives the accuracy metrics and dumps predictions
     dump = str(tmp_path / 'preds.pkl')
-    proc = run(['python', 'tools/test.py', SMOKE_CONFIG, osp.join(straight, 'epoch_3.pth'),
-                '--work-dir', str(tmp_path / 'test'), '--dump', dump, *smoke_options(smoke_data)])
-    assert re.search(r'acc/top1: [0-9.]+', proc.stdout + proc.stderr)
+    metrics = run_test(SMOKE_CONFIG, osp.join(straight, 'epoch_2.pth'), str(tmp_path / 'test'),
+                       dump=dump, cfg_options=options)
+    assert 0 <= metrics['acc/top1'] <= 1
     assert osp.getsize(dump) > 0
 
 
+# slow (make test-slow, CI): four torchrun processes; make test runs torchrun on the OUS config
+# (test_train_ous.py: training, test_dump_results.py: a test with --dump)
+@pytest.mark.slow
 def test_dist_train_and_test_with_torchrun_gloo(smoke_data, tmp_path):
     work = str(tmp_path / 'dist')
     proc = run(['bash', 'tools/dist_train.sh', SMOKE_CONFIG, '2', '--work-dir', work,

@@ -1,39 +1,16 @@
 """OUS end to end through tools/train.py and tools/test.py on a generated DFEW-format set."""
-import glob
 import json
 import os.path as osp
 import re
 
-import pytest
 import torch
 
-from conftest import REPO, run
-
-DEMO_CONFIG = osp.join(REPO, 'configs', 'ous_demo.py')
+from conftest import DEMO_CONFIG, demo_options, run
 
 
-@pytest.fixture(scope='module')
-def demo_root(tmp_path_factory) -> str:
-    from ous_mm.testing import make_demo_dataset
-    root = str(tmp_path_factory.mktemp('demo_dfew'))
-    make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
-    return root
-
-
-def demo_options(root: str, *extra: str):
-    opts = ['--cfg-options']
-    for loader in ('train', 'val', 'test'):
-        opts += [f'{loader}_dataloader.dataset.data_root={root}',
-                 f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=1']
-    return opts + list(extra)
-
-
-def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path, safe_loading):
-    work = str(tmp_path / 'ous')
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
-         *demo_options(demo_root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
-                       'optim_wrapper.optimizer.lr=1e-3')])
-    scalars = glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))
+def test_two_epochs_log_every_loss_and_the_loss_falls(demo_run, safe_loading):
+    """tools/train.py and tools/test.py (conftest.demo_run: 2 epochs, then a test)."""
+    scalars = demo_run['scalars']
     assert len(scalars) == 1
     rows = [json.loads(line) for line in open(scalars[0])]
     train = [r for r in rows if 'loss' in r]
@@ -46,23 +23,20 @@ def test_two_epochs_log_every_loss_and_the_loss_falls(demo_root, tmp_path, safe_
     val = [r for r in rows if 'dfer/UAR' in r]
     assert len(val) == 2 and all('dfer/nll' in r and 'dfer/recall_Fear' in r for r in val)
 
-    ckpt = osp.join(work, 'epoch_2.pth')
-    state = torch.load(ckpt, map_location='cpu')['state_dict']
+    state = torch.load(demo_run['ckpt'], map_location='cpu')['state_dict']
     # the demo's CLIP is random (no weights file), so its frozen weights are saved too
     assert any('.visual.' in k for k in state) and any('prompt_learner.text.' in k for k in state)
-    proc = run(['python', 'tools/test.py', DEMO_CONFIG, ckpt, '--work-dir', str(tmp_path / 't'),
-                *demo_options(demo_root)])
-    out = proc.stdout + proc.stderr
+    out = demo_run['test_log']
     assert re.search(r'dfer/UAR: [0-9.]+', out) and re.search(r'dfer/WAR: [0-9.]+', out)
     assert 'FaceSceneSplit (test)' in out
 
 
-def test_dist_train_ous_with_torchrun(demo_root, tmp_path):
+def test_dist_train_ous_with_torchrun(demo_data, tmp_path):
     """`tools/dist_train.sh <OUS config> N` as on GPUs, here 2 CPU processes over gloo."""
     from conftest import free_port
     work = str(tmp_path / 'dist')
     proc = run(['bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir', work,
-                *demo_options(demo_root, 'train_cfg.max_epochs=1')],
+                *demo_options(demo_data, 'train_cfg.max_epochs=1', workers=0)],
                env=dict(PORT=str(free_port())))
     assert 'GPU number: 2' in proc.stdout + proc.stderr
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
