@@ -1,10 +1,12 @@
+import fcntl
 import glob
 import os
 import os.path as osp
+import shutil
 import socket
 import subprocess
 import sys
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import pytest
 
@@ -122,14 +124,54 @@ def safe_loading() -> None:
     ous_mm.setup_env()
 
 
+def shared_once(tmp_path_factory, name: str, make: Callable[[str], None]) -> str:
+    """A folder of session data made once for the whole run, whichever pytest-xdist worker
+    asks first (the others wait on its lock and then read it); without xdist, made here.
+
+    Args:
+        tmp_path_factory: pytest's session-scoped temporary folder factory.
+        name (str): The folder's name.
+        make (Callable[[str], None]): Fills the (empty) folder it is given.
+
+    Returns:
+        str: The filled folder.
+    """
+    if 'PYTEST_XDIST_WORKER' not in os.environ:
+        path = str(tmp_path_factory.mktemp(name))
+        make(path)
+        return path
+    base = tmp_path_factory.getbasetemp().parent  # the run's folder, above every worker's
+    path, done = base / name, base / f'{name}.done'
+    with open(base / f'{name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():  # a worker that failed midway leaves no done mark: start over
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir()
+            make(str(path))
+            done.touch()
+    return str(path)
+
+
 @pytest.fixture(scope='session')
 def demo_data(tmp_path_factory) -> str:
     """The demo set the tests' OUS runs share: 7 classes x 5 clips of 8 frames, 64 px, 5 folds
     (fold 1: 28 training and validation clips, 7 test clips). Tests that change it copy it."""
     from ous_mm.testing import make_demo_dataset
-    root = str(tmp_path_factory.mktemp('demo_dfew'))
-    make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1)
-    return root
+    return shared_once(
+        tmp_path_factory, 'demo_dfew',
+        lambda root: make_demo_dataset(root, clips_per_class=5, num_frames=8, size=64, seed=1))
+
+
+def _train_and_test_demo(root: str, tmp: str) -> None:
+    work = osp.join(tmp, 'work')
+    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
+         *demo_options(root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
+                       'optim_wrapper.optimizer.lr=1e-3')])
+    test = run(['python', 'tools/test.py', DEMO_CONFIG, osp.join(work, 'epoch_2.pth'),
+                '--work-dir', osp.join(tmp, 'test'), '--dump', osp.join(tmp, 'results.pkl'),
+                *demo_options(root)])
+    with open(osp.join(tmp, 'test.log'), 'w') as f:
+        f.write(test.stdout + test.stderr)
 
 
 @pytest.fixture(scope='session')
@@ -138,30 +180,31 @@ def demo_run(demo_data, tmp_path_factory) -> dict:
     every iteration), then its ``epoch_2.pth`` tested by ``tools/test.py --dump``: the README's
     commands, as processes. The tests that need a trained OUS checkpoint, its training log or a
     test dump share this run (read it, don't change it)."""
-    tmp = tmp_path_factory.mktemp('demo_run')
-    work = str(tmp / 'work')
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
-         *demo_options(demo_data, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
-                       'optim_wrapper.optimizer.lr=1e-3')])
-    ckpt, dump = osp.join(work, 'epoch_2.pth'), str(tmp / 'results.pkl')
-    test = run(['python', 'tools/test.py', DEMO_CONFIG, ckpt, '--work-dir', str(tmp / 'test'),
-                '--dump', dump, *demo_options(demo_data)])
-    return dict(root=demo_data, work=work, ckpt=ckpt, dump=dump,
+    tmp = shared_once(tmp_path_factory, 'demo_run',
+                      lambda tmp: _train_and_test_demo(demo_data, tmp))
+    work = osp.join(tmp, 'work')
+    with open(osp.join(tmp, 'test.log')) as f:
+        test_log = f.read()
+    return dict(root=demo_data, work=work, ckpt=osp.join(work, 'epoch_2.pth'),
+                dump=osp.join(tmp, 'results.pkl'),
                 scalars=glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')),
-                test_log=test.stdout + test.stderr)
+                test_log=test_log)
 
 
-@pytest.fixture(scope='session')
-def smoke_data(tmp_path_factory) -> str:
+def _make_smoke_data(root: str) -> None:
     from ous_mm.testing import make_smoke_dataset
-    root = str(tmp_path_factory.mktemp('smoke'))
+
     # 3 classes x 4 train clips; 3 x 1 + 2 = 5 validation clips (odd, for distributed checks)
     make_smoke_dataset(root, num_classes=3, train_per_class=4, val_per_class=2)
     with open(osp.join(root, 'val.txt')) as f:
         lines = f.read().split('\n')
     with open(osp.join(root, 'val.txt'), 'w') as f:
         f.write('\n'.join(lines[:5]) + '\n')
-    return root
+
+
+@pytest.fixture(scope='session')
+def smoke_data(tmp_path_factory) -> str:
+    return shared_once(tmp_path_factory, 'smoke', _make_smoke_data)
 
 
 def smoke_options(data_root: str, *extra: str) -> List[str]:

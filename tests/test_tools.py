@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ous_mm.utils import mmaction_tool
-from conftest import REPO, SMOKE_CONFIG, free_port, run, smoke_options
+from conftest import DEMO_CONFIG, REPO, SMOKE_CONFIG, demo_options, free_port, run, smoke_options
 
 
 def _weights(path: str) -> dict:
@@ -45,6 +45,30 @@ def test_resume_matches_uninterrupted_run(smoke_data, tmp_path, safe_loading):
                        dump=dump, cfg_options=options)
     assert 0 <= metrics['acc/top1'] <= 1
     assert osp.getsize(dump) > 0
+
+
+def test_an_in_process_run_stops_its_persistent_workers(demo_data, tmp_path, monkeypatch):
+    """ous_mm.apis's runs end their loaders' persistent workers by the workers' stop signal
+    (exit code 0), not by torch killing them (SIGTERM) after waiting 5 s per loader."""
+    from torch.utils.data.dataloader import _MultiProcessingDataLoaderIter
+
+    from ous_mm.apis import parse_cfg_options, run_test, run_train
+    exit_codes = {}  # per iterator (its __del__ calls the shutdown again: a no-op then)
+    shutdown = _MultiProcessingDataLoaderIter._shutdown_workers
+
+    def recorded(iterator):
+        shutdown(iterator)
+        exit_codes[id(iterator)] = [worker.exitcode for worker in iterator._workers]
+
+    monkeypatch.setattr(_MultiProcessingDataLoaderIter, '_shutdown_workers', recorded)
+    options = parse_cfg_options(
+        demo_options(demo_data, 'train_cfg.max_epochs=1', 'train_dataloader.num_workers=2',
+                     'train_dataloader.persistent_workers=True')[1:])
+    run_train(DEMO_CONFIG, str(tmp_path), cfg_options=options)
+    run_test(DEMO_CONFIG, osp.join(tmp_path, 'epoch_1.pth'), str(tmp_path / 'test'),
+             cfg_options=options)
+    # training, validation and test loaders: 2 + 1 + 1 workers, each ended once
+    assert sorted(exit_codes.values()) == [[0], [0], [0, 0]]
 
 
 # slow (make test-slow, CI): four torchrun processes; make test runs torchrun on the OUS config

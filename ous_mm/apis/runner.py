@@ -22,6 +22,22 @@ from .loading import load_config
 _RUN_NUMBERS = itertools.count(1)
 
 
+def _stop_loader_workers(runner: Runner) -> None:
+    """Stop the workers that a finished run's loaders keep (``persistent_workers``).
+
+    torch stops them when their iterator goes. Gone with the runner's reference cycles, the
+    iterator's index queues are closed first (their finalizers are weakref callbacks, which
+    a collection runs before ``__del__``), so a worker that had work never gets the stop
+    signal and torch waits 5 s per loader before it kills the workers.
+    """
+    for loop in (runner._train_loop, runner._val_loop, runner._test_loop):
+        loader = getattr(loop, 'dataloader', None)  # a dict: a loop that was never built
+        iterator = getattr(loader, '_iterator', None)  # persistent workers only
+        if iterator is not None:
+            iterator._shutdown_workers()
+            loader._iterator = None
+
+
 def _run(cfg: Config, purpose: str) -> dict:
     """Build the config's runner (``runner_type`` if it names one) and train or test."""
     name = cfg.get('experiment_name') or osp.splitext(osp.basename(cfg.filename or 'run'))[0]
@@ -33,6 +49,7 @@ def _run(cfg: Config, purpose: str) -> dict:
             return {}
         return runner.test()
     finally:
+        _stop_loader_workers(runner)
         # the train loop refers to its runner, so the runner (its model, data-loader workers,
         # persistent or not) goes only with a collection of reference cycles: now, not during
         # the next run
