@@ -14,9 +14,12 @@ lint: install
 	$(PY) -m flake8 $(LINTED)
 	$(PY) -m isort --check-only --diff $(LINTED)
 
-# the tests but those marked slow (pyproject.toml): a few minutes
+# the tests but those marked slow (pyproject.toml), in TEST_WORKERS processes (pytest-xdist, one
+# PyTorch thread each: tests/conftest.py); a file's tests stay in one process, so its module
+# fixtures are made once. Two: this project's machine kind has 2 cores.
+TEST_WORKERS ?= 2
 test: lint
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow" tests
 
 # the slow ones: long series of separate processes (kill series, a ten-epoch run, more torchrun
 # runs) and a second environment (the wheel's); CI runs them after `make test` (.ci/run)

@@ -10,6 +10,11 @@ from typing import Callable, List, Optional, Tuple
 
 import pytest
 
+# pytest-xdist's workers (make test: two) share the cores already: one PyTorch thread each (and
+# in their subprocesses), set before torch is imported; more threads would only contend
+if 'PYTEST_XDIST_WORKER' in os.environ:
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMOKE_CONFIG = osp.join(REPO, 'configs', 'smoke', 'tsn_r18_1xb4-1x1x3-3e_smoke-rgb.py')
 DEMO_CONFIG = osp.join(REPO, 'configs', 'ous_demo.py')
@@ -306,12 +311,13 @@ def config_pipeline(config: str, num_frames: int, image_size: int,
     """
     from mmengine.config import Config
     sizes = dict(clip_len=num_frames, face_size=image_size, scene_size=image_size)
-    if detector is not None:
-        sizes['detector'] = detector
-    return [
-        dict(t, **{k: v for k, v in sizes.items() if t.get(k) is not None})
-        for t in Config.fromfile(osp.join(REPO, 'configs', config)).to_dict()[pipeline]
-    ]
+    transforms = []
+    for t in Config.fromfile(osp.join(REPO, 'configs', config)).to_dict()[pipeline]:
+        t = dict(t, **{k: v for k, v in sizes.items() if t.get(k) is not None})
+        if detector is not None and t['type'] == 'LoadFaceBoxes':
+            t['detector'] = detector  # also where the config's is None (boxes from files)
+        transforms.append(t)
+    return transforms
 
 
 def random_retinanet_face_detector() -> dict:
