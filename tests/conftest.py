@@ -1,4 +1,5 @@
 import fcntl
+import gc
 import glob
 import os
 import os.path as osp
@@ -29,6 +30,13 @@ TINY_QUICKGELU = dict(
     embed_dim=32, quick_gelu=True,
     vision_cfg=dict(image_size=64, layers=2, width=64, patch_size=16, head_width=32),
     text_cfg=dict(context_length=32, vocab_size=49408, width=64, heads=2, layers=2))
+
+
+def pytest_collection_finish(session) -> None:
+    """The objects of the stack, imported by the collected test files, left out of the cyclic
+    collector's walks: MMEngine runs ``gc.collect()`` for every dataset it builds (hundreds
+    here), each 0.3-0.5 s over a test process's whole heap."""
+    gc.freeze()
 
 
 def free_port() -> int:
@@ -168,27 +176,35 @@ def demo_data(tmp_path_factory) -> str:
 
 
 def _train_and_test_demo(root: str, tmp: str) -> None:
+    """What ``tools/train.py`` and ``tools/test.py`` run: ous-mm's set-up, then MMAction2's
+    scripts (loading in the main process: a script's runner goes with a later collection,
+    and persistent workers would wait for it)."""
+    import ous_mm
+    from ous_mm.utils import mmaction_tool
+
+    ous_mm.setup_env()
     work = osp.join(tmp, 'work')
-    run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', work,
-         *demo_options(root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
-                       'optim_wrapper.optimizer.lr=1e-3')])
-    test = run(['python', 'tools/test.py', DEMO_CONFIG, osp.join(work, 'epoch_2.pth'),
-                '--work-dir', osp.join(tmp, 'test'), '--dump', osp.join(tmp, 'results.pkl'),
-                *demo_options(root)])
-    with open(osp.join(tmp, 'test.log'), 'w') as f:
-        f.write(test.stdout + test.stderr)
+    run_here(mmaction_tool('train.py'), DEMO_CONFIG, '--work-dir', work,
+             *demo_options(root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
+                           'optim_wrapper.optimizer.lr=1e-3', workers=0))
+    run_here(mmaction_tool('test.py'), DEMO_CONFIG, osp.join(work, 'epoch_2.pth'),
+             '--work-dir', osp.join(tmp, 'test'), '--dump', osp.join(tmp, 'results.pkl'),
+             *demo_options(root, workers=0))
 
 
 @pytest.fixture(scope='session')
 def demo_run(demo_data, tmp_path_factory) -> dict:
     """OUS trained by ``tools/train.py`` on :func:`demo_data` (2 epochs, lr 1e-3, a log line
     every iteration), then its ``epoch_2.pth`` tested by ``tools/test.py --dump``: the README's
-    commands, as processes. The tests that need a trained OUS checkpoint, its training log or a
-    test dump share this run (read it, don't change it)."""
+    commands, in this process (:func:`run_here`; as processes: test_train_ous's torchrun run,
+    test_dump_results's ``dist_test.sh``, test_reliability's resume). The tests that need a
+    trained OUS checkpoint, its training log or a test dump share this run (read it, don't
+    change it)."""
     tmp = shared_once(tmp_path_factory, 'demo_run',
                       lambda tmp: _train_and_test_demo(demo_data, tmp))
     work = osp.join(tmp, 'work')
-    with open(osp.join(tmp, 'test.log')) as f:
+    test_log, = glob.glob(osp.join(tmp, 'test', '*', '*.log'))
+    with open(test_log) as f:
         test_log = f.read()
     return dict(root=demo_data, work=work, ckpt=osp.join(work, 'epoch_2.pth'),
                 dump=osp.join(tmp, 'results.pkl'),

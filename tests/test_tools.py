@@ -15,8 +15,8 @@ def _weights(path: str) -> dict:
 
 
 def test_resume_matches_uninterrupted_run(smoke_data, tmp_path, safe_loading):
-    """tools/train.py's runs (their Runner, in this process: ous_mm.apis; conftest.demo_run and
-    test_reliability run the tools as processes, --resume included)."""
+    """tools/train.py's runs (their Runner, in this process: ous_mm.apis; test_reliability runs
+    the tool as a process, --resume included)."""
     from ous_mm.apis import parse_cfg_options, run_test, run_train
     straight = str(tmp_path / 'straight')
     resumed = str(tmp_path / 'resumed')

@@ -70,7 +70,9 @@ def collect_clips(cfg: Config, folds: List[Optional[int]]) -> Tuple[List[str], d
     infos, labels, where, trained = {}, {}, {}, set()
     for fold in folds:
         for split in SPLITS:
-            source = dict(cfg[f'{split}_dataloader'].dataset, pipeline=[])
+            # only its data list is read: no packing of it for loader workers (MMEngine's
+            # serialize_data, which also runs a gc.collect(): 0.3 s a dataset in a big process)
+            source = dict(cfg[f'{split}_dataloader'].dataset, pipeline=[], serialize_data=False)
             if fold is not None:
                 source['fold'] = fold
             dataset = DATASETS.build(source)
@@ -147,7 +149,7 @@ def main() -> None:
         clips=keys, labels=[labels[k] for k in keys],
         train_rows=[train_row.get(k, -1) for k in keys], num_views=args.views, seed=seed,
         shapes=shapes, classes=list(DATASETS.build(dict(
-            cfg.test_dataloader.dataset, pipeline=[])).metainfo['classes']),
+            cfg.test_dataloader.dataset, pipeline=[], serialize_data=False)).metainfo['classes']),
         encoder=encoder_fingerprint(model, cfg.model),
         pipelines=dict(train=cfg.train_dataloader.dataset.pipeline,
                        test=cfg.test_dataloader.dataset.pipeline)))

@@ -85,7 +85,8 @@ class CachedFeatureDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         cache = FeatureCache(self.cache_dir)  # every file checked against meta.json
         meta = cache.meta
-        live = DATASETS.build(dict(self.source, pipeline=[]))
+        # its data list only: not packed for loader workers (MMEngine's serialize_data)
+        live = DATASETS.build(dict(self.source, pipeline=[], serialize_data=False))
         name = (f'in the live dataset (source={type(live).__name__} of '
                 f'{getattr(live, "ann_file", "?")})')
         # the pipeline that made the views read here; the classes
