@@ -176,19 +176,14 @@ def demo_data(tmp_path_factory) -> str:
 
 
 def _train_and_test_demo(root: str, tmp: str) -> None:
-    """What ``tools/train.py`` and ``tools/test.py`` run: ous-mm's set-up, then MMAction2's
-    scripts (loading in the main process: a script's runner goes with a later collection,
-    and persistent workers would wait for it)."""
-    import ous_mm
-    from ous_mm.utils import mmaction_tool
-
-    ous_mm.setup_env()
+    # loading in the main process: a tool's runner goes with a later collection, for which
+    # persistent workers would wait
     work = osp.join(tmp, 'work')
-    run_here(mmaction_tool('train.py'), DEMO_CONFIG, '--work-dir', work,
+    run_here('tools/train.py', DEMO_CONFIG, '--work-dir', work,
              *demo_options(root, 'train_cfg.max_epochs=2', 'default_hooks.logger.interval=1',
                            'optim_wrapper.optimizer.lr=1e-3', workers=0))
-    run_here(mmaction_tool('test.py'), DEMO_CONFIG, osp.join(work, 'epoch_2.pth'),
-             '--work-dir', osp.join(tmp, 'test'), '--dump', osp.join(tmp, 'results.pkl'),
+    run_here('tools/test.py', DEMO_CONFIG, osp.join(work, 'epoch_2.pth'), '--work-dir',
+             osp.join(tmp, 'test'), '--dump', osp.join(tmp, 'results.pkl'),
              *demo_options(root, workers=0))
 
 

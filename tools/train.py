@@ -9,7 +9,12 @@ import sys
 import ous_mm  # noqa: F401  (registration)
 from ous_mm.utils import init_cpu_distributed, mmaction_tool, setup_env
 
-if __name__ == '__main__':
+
+def main() -> None:
     setup_env()  # before the config is read: `ous_mm::` configs, safe checkpoint loading
     init_cpu_distributed(sys.argv)
     runpy.run_path(mmaction_tool('train.py'), run_name='__main__')
+
+
+if __name__ == '__main__':
+    main()
