@@ -2,7 +2,7 @@
 # Both install everything first (tools/install.sh is idempotent: seconds when up to date).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-LINTED := ous_mm ous_mm_drn.py projects_registry.py tools tests configs
+LINTED := ous_mm ous_mm_drn.py ous_mm_safe_load.py projects_registry.py tools tests configs
 
 .PHONY: install lint test test-slow demo
 
