@@ -1,8 +1,9 @@
 """What ``import ous_mm`` changes outside ous-mm, seen from fresh processes.
 
-``python tests/import_probe.py`` runs two fresh interpreters (each with the drn stand-in that a
-``ous_mm_drn.pth`` start-up hook may have installed taken out first, as in an environment where
-``python -m ous_mm_drn enable`` never ran) and prints one JSON object:
+``python tests/import_probe.py`` runs two fresh interpreters (each with the finders that the
+start-up files ``ous_mm_drn.pth`` and ``ous_mm_safe_load.pth`` may have installed taken out
+first, as in an environment where ``python -m ous_mm_drn enable`` and ``python -m
+ous_mm_safe_load enable`` never ran) and prints one JSON object:
 
 - ``modules``: the first process imports ous_mm and reports the modules that import added
   outside ous-mm, the finders it added to ``sys.meta_path``/``sys.path_hooks``, and the modules
@@ -32,7 +33,7 @@ import sys
 import threading
 import types
 
-OWN = ('ous_mm', 'ous_mm_drn')
+OWN = ('ous_mm', 'ous_mm_drn', 'ous_mm_safe_load')
 # What ous_mm imports that takes longest, imported by the second process while the first one
 # lists the modules (each must be in that list: checked)
 EARLY = ('torch', 'mmengine.runner', 'mmaction.models', 'open_clip')
@@ -66,9 +67,11 @@ def _own(name: str) -> bool:
     return any(name == o or name.startswith(o + '.') for o in OWN)
 
 
-def _drop_start_up_stand_in() -> None:
-    """Take out the drn finder that ``ous_mm_drn.pth`` installed at start-up, if any."""
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != 'DRNStandInFinder']
+def _drop_start_up_finders() -> None:
+    """Take out the finders that ``ous_mm_drn.pth`` and ``ous_mm_safe_load.pth`` installed at
+    start-up, if any."""
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ not in (
+        'DRNStandInFinder', 'CheckpointModuleFinder')]
 
 
 def _is(value, types_) -> bool:
@@ -267,7 +270,7 @@ def diff(before: dict, after: dict) -> list:
 
 def modules() -> dict:
     """In this fresh process: what ``import ous_mm`` adds to sys.modules, meta_path, path_hooks."""
-    _drop_start_up_stand_in()
+    _drop_start_up_finders()
     before = list(sys.modules)
     meta, hooks = list(sys.meta_path), list(sys.path_hooks)
     import ous_mm  # noqa: F401
@@ -283,7 +286,7 @@ def modules() -> dict:
 def changes() -> dict:
     """In this fresh process: the drn stand-in, every module of the list that ``--modules``
     wrote (read from stdin), then ous_mm."""
-    _drop_start_up_stand_in()
+    _drop_start_up_finders()
     import ous_mm_drn
     ous_mm_drn.install()
     for name in EARLY:  # while the other process finds the list

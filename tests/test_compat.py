@@ -1,4 +1,5 @@
 """Stack fixes (ous_mm/compat.py): what `import ous_mm` changes, what `ous_mm.setup_env()` does."""
+import glob
 import os
 import os.path as osp
 import pickletools
@@ -15,6 +16,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 import ous_mm  # noqa: F401
 from ous_mm import compat
 from ous_mm.fileio.pickle_allow_list import HISTORY_BUFFER_STATISTICS, checkpoint_globals
+from conftest import DEMO_CONFIG, REPO
 
 # What `import ous_mm` may change outside ous-mm: registrations of its own components and
 # registries, MMEngine's file backend 'atomic_local' (named only where a config asks for it).
@@ -220,3 +222,96 @@ def test_import_leaves_history_buffer_pickling_as_mmengine_has_it():
     assert HistoryBuffer.__getstate__.__module__ == 'mmengine.logging.history_buffer'
     state = HistoryBuffer([1.0], [1]).__getstate__()
     assert set(state['statistics_methods']) == set(HISTORY_BUFFER_STATISTICS)
+
+
+# What `ous_mm_safe_load.pth` does at start-up (python -m ous_mm_safe_load enable; the project's
+# environment has it): argv[1] 'on' installs the finder, 'off' takes out one installed at start-up
+SAFE_LOAD_AT_START_UP = '''
+import sys
+import ous_mm_safe_load
+if sys.argv[1] == 'on':
+    ous_mm_safe_load.install()
+else:
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not isinstance(f, ous_mm_safe_load.CheckpointModuleFinder)]
+print('heavy:', sorted({m.split('.')[0] for m in sys.modules} & {
+    'torch', 'numpy', 'mmengine', 'mmaction', 'ous_mm'}))
+from mmengine.runner.checkpoint import _load_checkpoint
+for path in sys.argv[2:]:
+    try:
+        print('loaded', _load_checkpoint(path, map_location='cpu')['meta']['epoch'])
+    except Exception as err:
+        print('refused', type(err).__name__, str(err).splitlines()[0][:200])
+'''
+
+
+def test_start_up_file_makes_mmengine_loading_safe_without_importing_ous_mm(tmp_path):
+    """`mim test mmaction` of a stock model: a process that never imports ous_mm loads MMEngine
+    checkpoints with weights_only=True and the allow-list, and refuses one with code."""
+    proc = subprocess.run([sys.executable, '-c', PLAIN_MMENGINE_RUN, str(tmp_path)],
+                          capture_output=True, text=True, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    marker = tmp_path / 'pwned'
+    evil = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {'w': torch.zeros(1)}, 'meta': _Payload(marker)}, evil)
+    paths = [str(tmp_path / 'epoch_1.pth'), evil]
+
+    def load(mode: str) -> list:
+        proc = subprocess.run([sys.executable, '-c', SAFE_LOAD_AT_START_UP, mode, *paths],
+                              capture_output=True, text=True, cwd=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return proc.stdout.splitlines()
+
+    on = load('on')
+    assert on[0] == 'heavy: []'  # start-up imports nothing of the stack
+    assert on[1] == 'loaded 1'
+    assert on[2].startswith('refused UnsafeCheckpointError') and 'evil.pth' in on[2], on
+    # without it, torch >= 2.6 refuses MMEngine's own checkpoint (and still the one with code)
+    off = load('off')
+    assert off[1].startswith('refused UnpicklingError Weights only load failed'), off
+    assert off[2].startswith('refused UnpicklingError'), off
+    assert not marker.exists()
+
+
+def test_safe_load_finder_wraps_only_mmengine_checkpoint_module():
+    import ous_mm_safe_load
+    finder = ous_mm_safe_load.CheckpointModuleFinder()
+    assert finder.find_spec('mmengine.runner.runner') is None
+    assert finder.find_spec('json') is None
+    spec = finder.find_spec(ous_mm_safe_load.TARGET)
+    assert type(spec.loader).__name__ == '_WrapAfterExec'
+    assert spec.origin.endswith('mmengine/runner/checkpoint.py')
+    assert 'def load_from_local' in spec.loader.get_source(ous_mm_safe_load.TARGET)
+
+
+def _configs() -> list:
+    return sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+                  if f'{os.sep}_base_{os.sep}' not in p)
+
+
+@pytest.mark.parametrize('config', _configs(), ids=osp.basename)
+def test_every_config_runs_on_the_runner_that_allows_num_workers_0(config):
+    from mmengine.config import Config
+    assert Config.fromfile(config).runner_type == 'OUSRunner'
+
+
+def test_num_workers_0_alone_gives_loaders_without_workers(demo_data):
+    """`--cfg-options *_dataloader.num_workers=0` with the configs' persistent workers and
+    timeout: MMEngine's Runner passes both to torch, which refuses them without workers."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from ous_mm.engine import OUSRunner
+    cfg = Config.fromfile(DEMO_CONFIG)
+    for split in ('train', 'val', 'test'):
+        loader_cfg = cfg[f'{split}_dataloader']
+        loader_cfg.dataset.data_root = demo_data
+        loader_cfg.num_workers = 0
+        assert loader_cfg.persistent_workers and loader_cfg.timeout > 0
+        batch = next(iter(OUSRunner.build_dataloader(loader_cfg, seed=0)))
+        assert len(batch['inputs']) == loader_cfg.batch_size
+    with pytest.raises(ValueError, match='persistent_workers option needs num_workers > 0'):
+        Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    loader_cfg = dict(cfg.train_dataloader, persistent_workers=False)
+    with pytest.raises(AssertionError):  # torch's bare assert on `timeout`
+        next(iter(Runner.build_dataloader(loader_cfg, seed=0)))

@@ -118,6 +118,31 @@ def test_the_wheel_leaves_mmaction_models_alone_until_ous_mm_drn_is_enabled(whee
     assert run([python, '-I', '-c', check], cwd=wheel_env['tmp'], check=False).returncode != 0
 
 
+@pytest.mark.slow
+def test_the_wheel_leaves_checkpoint_loading_alone_until_ous_mm_safe_load_is_enabled(
+        wheel_env, tmp_path):
+    """A checkpoint as MMEngine writes it (HistoryBuffer, pickled with getattr) loads in a process
+    that never imports ous_mm only after `python -m ous_mm_safe_load enable`."""
+    from mmengine.logging import HistoryBuffer
+    python, site = wheel_env['python'], wheel_env['site']
+    path = str(tmp_path / 'epoch_1.pth')
+    torch.save({'meta': {'epoch': 1}, 'state_dict': {'w': torch.ones(1)},
+                'message_hub': {'log_scalars': {'loss': HistoryBuffer([0.5], [1])}}}, path)
+    check = ('from mmengine.runner.checkpoint import _load_checkpoint; '
+             f"print('epoch', _load_checkpoint({path!r}, map_location='cpu')['meta']['epoch'])")
+    proc = run([python, '-I', '-c', check], cwd=wheel_env['tmp'], check=False)
+    assert proc.returncode != 0 and 'Weights only load failed' in proc.stderr, proc.stderr
+    try:
+        run([python, '-I', '-m', 'ous_mm_safe_load', 'enable'], cwd=wheel_env['tmp'])
+        with open(osp.join(site, 'ous_mm_safe_load.pth')) as f:
+            assert 'ous_mm_safe_load' in f.read()
+        assert run([python, '-I', '-c', check], cwd=wheel_env['tmp']).stdout == 'epoch 1\n'
+    finally:
+        run([python, '-I', '-m', 'ous_mm_safe_load', 'disable'], cwd=wheel_env['tmp'])
+    assert not osp.exists(osp.join(site, 'ous_mm_safe_load.pth'))
+    assert run([python, '-I', '-c', check], cwd=wheel_env['tmp'], check=False).returncode != 0
+
+
 def test_one_opencv_with_the_haar_cascades():
     """mmcv/mmengine pull opencv-python, mmaction2 opencv-contrib-python: one cv2/ folder.
 

@@ -3,6 +3,9 @@ _base_ = 'mmaction::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['ous_mm'], allow_failed_imports=False)
 default_scope = 'mmaction'
+# MMEngine's Runner; where `num_workers` is 0 it builds the loader without `persistent_workers`
+# and `timeout`, which torch allows only with workers (ous_mm/engine/runner.py)
+runner_type = 'OUSRunner'
 # Checkpoints: MMEngine's CheckpointHook made safe against a kill at any instant (atomic files,
 # a replaced file removed only after its successor is written, epoch_N.pth saved after epoch N's
 # validation, resume from the newest complete checkpoint; ous_mm/engine/hooks). Keep the

@@ -14,9 +14,13 @@ would run it, in an environment that ous-mm's own set-up never touched.
    copy: ``bash`` blocks run there (the new environment first on ``PATH``), a ``python`` block
    whose info string names a file (``python title="my.py"``) is written to that file. A block of
    any other kind is an error, so the section holds nothing this script does not run.
-4. Checks: every block succeeded; at least 3 training ways left an ``epoch_1.pth`` under
-   ``work_dirs/``; at least 3 test runs, all with the same metrics (one config, one seed,
-   deterministic: only the way differs); no "Failed to search registry" warning anywhere.
+   Before the blocks, ``pip install --dry-run`` of a wheel of the copy (as the README installs
+   it, with its dependencies) must list no distribution that the environment already has: ous-mm
+   adds what is missing and changes no version of a working stack.
+4. Checks: every block succeeded; every distribution of the stack kept its version; at least 3
+   training ways left an ``epoch_1.pth`` under ``work_dirs/``; at least 3 test runs, all with
+   the same metrics (one config, one seed, deterministic: only the way differs); no "Failed to
+   search registry" warning anywhere.
 
 Too slow for the test suite (a new environment with torch); ``.ci/run`` runs it after
 ``make test``. Prints the wall time of each phase.
@@ -25,6 +29,7 @@ Usage: ``python tools/ci/stranger_env.py [--work-dir DIR] [--keep]``
 """
 import argparse
 import glob
+import json
 import os
 import os.path as osp
 import re
@@ -129,6 +134,29 @@ def share_torch(venv: str, shared: str, env: Dict[str, str], log: str) -> None:
           f'{project}', flush=True)
 
 
+def installed(python: str, env: Dict[str, str], log: str) -> Dict[str, str]:
+    """``name -> version`` of every distribution of an environment (names normalised)."""
+    frozen = run([python, '-m', 'pip', 'list', '--format=json'], env, REPO, log).stdout
+    return {re.sub(r'[-_.]+', '-', d['name']).lower(): d['version'] for d in json.loads(frozen)}
+
+
+def dry_run_changes(python: str, wheel: str, env: Dict[str, str], log: str,
+                    report: str) -> List[str]:
+    """What ``pip install --dry-run WHEEL`` would replace: ``name old -> new`` of each
+    distribution it would install that the environment already has."""
+    before = installed(python, env, log)
+    run([python, '-m', 'pip', 'install', '--dry-run', '-q', '--report', report, wheel], env,
+        REPO, log)
+    with open(report) as f:
+        plan = json.load(f)['install']
+    changes = []
+    for item in plan:
+        name = re.sub(r'[-_.]+', '-', item['metadata']['name']).lower()
+        if name in before:
+            changes.append(f'{name} {before[name]} -> {item["metadata"]["version"]}')
+    return changes
+
+
 def run(cmd: List[str], env: Dict[str, str], cwd: str, log: str,
         check: bool = True) -> subprocess.CompletedProcess:
     """Run a command, append its output to the log, fail with its tail."""
@@ -173,6 +201,20 @@ def main() -> None:
         dict(env, OUS_VENV=venv), clone, log)
     times['environment with the stack (install.sh --stack-only)'] = time.time() - start
 
+    python = osp.join(venv, 'bin', 'python')
+    dist = osp.join(work, 'dist')
+    run([python, '-m', 'pip', 'wheel', '-q', '--no-deps', '--no-build-isolation', clone, '-w',
+         dist], env, clone, log)
+    changes = dry_run_changes(python, glob.glob(osp.join(dist, 'ous_mm-*.whl'))[0], env, log,
+                              osp.join(work, 'dry_run.json'))
+    if changes:
+        sys.exit('FAILED: `pip install --dry-run` of the wheel would change the stack: '
+                 f'{changes}; a bound of pyproject.toml excludes a version of the tested stack')
+    print('pip install --dry-run of the wheel: nothing installed would change', flush=True)
+    stack = installed(python, env, log)
+    times['the wheel, and pip install --dry-run of it'] = time.time() - start - sum(
+        times.values())
+
     user_env = dict(env, VIRTUAL_ENV=venv, OUS_MM=clone,
                     PATH=osp.join(venv, 'bin') + os.pathsep + env.get('PATH', ''))
     proc = run(['python', '-c', 'import mmaction.models'], user_env, mine, log, check=False)
@@ -196,6 +238,10 @@ def main() -> None:
     tests = [dict(METRIC.findall(m.group(0))) for m in TEST_METRICS.finditer(output)]
     tests = [t for t in tests if t]
     problems = []
+    after = installed(python, env, log)
+    moved = [f'{n} {v} -> {after.get(n)}' for n, v in stack.items() if after.get(n) != v]
+    if moved:
+        problems.append(f'installing ous-mm changed the stack: {moved}')
     if len(ckpts) < 3:
         problems.append(f'fewer than 3 training ways left an epoch_1.pth: {ckpts}')
     # dfer/nll: a continuous value, equal only where the runs are (UAR may be one class's)

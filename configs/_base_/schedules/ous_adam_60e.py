@@ -7,7 +7,8 @@ test_cfg = dict(type='TestLoop')
 
 # fused: torch's Adam in one kernel over all parameters (CPU and CUDA) instead of a Python loop
 # over them; the same update equations (differences of float rounding only: tests/
-# test_performance.py); on the CPU demo's cached epoch the loop was a fifth of the time
+# test_performance.py); on the CPU demo's cached epoch the loop was a fifth of the time. Fused
+# Adam on the CPU needs torch >= 2.4: every torch that ous-mm accepts (>= 2.6, pyproject.toml)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3, fused=True))
 param_scheduler = [
     dict(type='ReduceOnPlateauLR', monitor='dfer/nll', rule='less', factor=1 / 3, patience=5,
