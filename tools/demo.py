@@ -1,15 +1,22 @@
-"""Recognise the emotion in a video of any length with OUS, and write an annotated copy.
+"""Recognise the emotion of one person in a video of any length with OUS, and write an annotated
+copy.
 
-    python tools/demo.py VIDEO CONFIG CHECKPOINT [--out annotated.mp4] [--window 2]
+    python tools/demo.py VIDEO CONFIG CHECKPOINT [--out annotated.mp4] [--window 2] [--subject 1]
 
 The model comes from MMAction2's `init_recognizer` (through `ous_mm.apis.init_model`). The video
 is read window by window (half-overlapping windows of --window seconds): from each, T frames are
-sampled, the config's test pipeline finds their faces with its face detector (the same
-transforms as `inference_recognizer` on a new video) and the model classifies them. Memory is
-bounded by one window, not by the video. Printed: each window's top emotion (or "no face"), the
-top emotions over the windows with a face, and the scene polarity. The annotated copy is written
-as the windows come: the box of the clip subject's face in the nearest sampled frame, "no face"
-where none was found, and the window's top scores.
+sampled and the model classifies them with the config's test pipeline (the same transforms as
+`inference_recognizer` on a new video). The faces: the config's face detector runs on all the
+windows' sampled frames first, and they are linked into tracks over the whole video (one per
+person, kept through occlusions where the face returns); the subject, the person every window
+recognises, is the track with the most evidence (score x size over its frames, the rule within a
+clip), or the one --subject names: its number in the printed list, or a point X,Y in that
+person's first face box. A video in a face-box cache of tools/detect_faces.py has its subject's
+track there already. Memory is bounded by one window, not by the video. Printed: the face tracks,
+each window's top emotion and the subject's box (or "no face"), the top emotions over the windows
+with a face, and the scene polarity. The annotated copy is written as the windows come: the
+subject's box in the nearest sampled frame, faintly the other faces', "no face" where the
+subject's face was not found, and the window's top scores.
 
 The annotated copy and the model's windows are decoded by the same decoder (decord, as in
 training), so they agree on the frame count. A video whose last frames cannot be decoded (a cut
@@ -17,6 +24,7 @@ or damaged file) ends where decoding ends: the annotated copy holds the frames b
 covers the windows before, and a warning says where it stopped.
 """
 import argparse
+from typing import Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -25,7 +33,7 @@ from mmengine.config import DictAction
 from tqdm import tqdm
 
 from ous_mm.apis import (UnreadableFramesError, VideoFrames, inference_video, init_model,
-                         sliding_windows)
+                         sliding_windows, video_face_tracks)
 from ous_mm.fileio import atomic_path
 
 
@@ -37,16 +45,40 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint')
     parser.add_argument('--out', default='demo_out.mp4', help='annotated video (mp4)')
     parser.add_argument('--window', type=float, default=2.0, help='window length in seconds')
+    parser.add_argument('--subject', type=subject_arg, default=None,
+                        help='the person to recognise: a face track number from the printed '
+                        'list (0: the strongest, the default) or X,Y, a point in their first '
+                        'face box (pixels)')
     parser.add_argument('--top-k', type=int, default=3)
     parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
-def draw(image: np.ndarray, box: np.ndarray, lines: list) -> np.ndarray:
-    """The BGR frame with the face box (or "no face") and the text lines drawn in."""
+def subject_arg(text: str) -> Union[int, Tuple[float, float]]:
+    """``--subject``: a track number, or ``X,Y``."""
+    try:
+        if ',' not in text:
+            return int(text)
+        x, y = (float(v) for v in text.split(','))
+        return x, y
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r}: expected a face track number (e.g. 1) or a point X,Y (e.g. 320,180)')
+
+
+def draw(image: np.ndarray, box: np.ndarray, lines: list,
+         others: Optional[np.ndarray] = None) -> np.ndarray:
+    """The BGR frame with the subject's face box (or "no face"), the other faces' boxes faintly,
+    and the text lines drawn in."""
     scale = max(0.45, image.shape[0] / 700)  # text readable at any frame size
     thick = max(1, round(scale * 1.5))
+    others = [b for b in ([] if others is None else others) if np.isfinite(b).all()]
+    if others:  # grey, blended into the frame: seen, but not taken for the subject
+        faint = image.copy()
+        for x1, y1, x2, y2 in np.asarray(others).astype(int):
+            cv2.rectangle(faint, (x1, y1), (x2, y2), (200, 200, 200), thick)
+        image = cv2.addWeighted(faint, 0.4, image, 0.6, 0)
     if np.isfinite(box).all():
         x1, y1, x2, y2 = box.astype(int)
         cv2.rectangle(image, (x1, y1), (x2, y2), (0, 255, 0), 2 * thick)
@@ -69,6 +101,10 @@ def main() -> None:
     reader = VideoFrames(args.video)  # the annotated copy's frames, read once, in order
     num_frames, fps, (height, width) = reader.num_frames, reader.fps, reader.frame_size
     windows = sliding_windows(num_frames, max(model.num_frames, int(round(args.window * fps))))
+    try:
+        tracks = video_face_tracks(model, args.video, args.window, args.subject)
+    except ValueError as error:
+        raise SystemExit(f'--subject {args.subject}: {error}')
     scores, polarities, done, unreadable = [], [], 0, None
     # written under a temporary name: --out appears only once the video is complete
     with atomic_path(args.out) as tmp:
@@ -76,10 +112,17 @@ def main() -> None:
         if not writer.isOpened():
             raise SystemExit(f'cannot write {args.out}')
         print(f'{args.video}: {num_frames} frames at {fps:.1f} fps, {len(windows)} windows')
+        if tracks is None:
+            print('faces: the subject\'s track of the face-box cache file')
+        else:
+            print(f'faces: {len(tracks.rows)} tracks ({tracks.source}; --subject N or X,Y '
+                  'chooses another):')
+            for line in tracks.describe(fps):
+                print(f'  {line}')
         written = 0
         try:
-            for k, res in enumerate(tqdm(inference_video(model, args.video, args.window),
-                                         total=len(windows), unit='window')):
+            results = inference_video(model, args.video, args.window, tracks=tracks)
+            for k, res in enumerate(tqdm(results, total=len(windows), unit='window')):
                 if res.scores is None:
                     label, lines = 'no face', []
                 else:
@@ -89,6 +132,11 @@ def main() -> None:
                     top = np.argsort(res.scores)[::-1][:args.top_k]
                     label = f'{classes[top[0]]} {res.scores[top[0]]:.2f}'
                     lines = [f'{classes[c]} {res.scores[c]:.2f}' for c in top]
+                    # the subject's box in the window's middle sampled frame (where it was seen)
+                    seen = np.flatnonzero(np.isfinite(res.boxes).all(axis=1))
+                    if len(seen):
+                        box = res.boxes[seen[np.abs(seen - len(res.boxes) // 2).argmin()]]
+                        label += '  face ' + ','.join(str(v) for v in box.round().astype(int))
                 tqdm.write(f'  {res.start / fps:7.2f}-{res.stop / fps:7.2f} s  {label}')
                 done = k + 1
                 # each frame is drawn with the window that starts last before it
@@ -96,7 +144,7 @@ def main() -> None:
                 for i, frame in enumerate(reader.iter_range(written, stop), written):
                     nearest = int(np.abs(res.frame_inds - i).argmin())
                     writer.write(draw(np.ascontiguousarray(frame[..., ::-1]),
-                                      res.boxes[nearest], lines))
+                                      res.boxes[nearest], lines, res.others[:, nearest]))
                     written = i + 1
             # a window whose frames cannot be decoded ends the recognition; the frames before
             # the damage still go into the copy, marked as not recognised

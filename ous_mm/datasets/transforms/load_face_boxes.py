@@ -5,7 +5,7 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ...face_detectors.base_face_detector import NUM_LANDMARKS
+from ...face_detectors.base_face_detector import NUM_LANDMARKS, BaseFaceDetector
 from ...registry import FACE_DETECTORS
 from ..face_box_cache import box_file, existing_box_file, find_box_file, read_faces, video_key
 from ..face_track import select_track, smooth_track
@@ -18,6 +18,10 @@ class LoadFaceBoxes(BaseTransform):
 
     Where the faces come from, in this order:
 
+    0. The caller's track, ``face_track`` in the results (``total_frames x
+       15`` rows, NaN where no face; ``inference_video`` links the faces of
+       a whole video and gives each window its subject's), with its
+       ``face_source``.
     1. The face-box cache that ``tools/detect_faces.py`` fills once per
        dataset (the fast path for training): ous-mm's datasets tell each
        clip's ``face_box_root`` and ``video_root``.
@@ -92,24 +96,43 @@ class LoadFaceBoxes(BaseTransform):
                 return entry
         return find_box_file(source) if self.find_cache else None
 
+    @property
+    def face_detector(self) -> Optional[BaseFaceDetector]:
+        """The face detector, built on first use; ``None`` without ``detector``."""
+        if self._detector is None and self.detector_cfg is not None:
+            self._detector = FACE_DETECTORS.build(self.detector_cfg)
+        return self._detector
+
+    def has_cache_file(self, results: dict) -> bool:
+        """Whether the clip's faces come from a face-box cache file (see :meth:`cache_entry`)."""
+        entry = self.cache_entry(results)
+        return entry is not None and existing_box_file(*entry) is not None
+
     def detect(self, results: dict) -> np.ndarray:
         """The subject's track over the sampled frames (other rows NaN)."""
-        if self._detector is None:
-            self._detector = FACE_DETECTORS.build(self.detector_cfg)
         rows = np.full((int(results['total_frames']), 15), np.nan, np.float32)
         inds = np.asarray(results['frame_inds']).reshape(-1) - results.get('start_index', 0)
         frames = [FaceSceneSplit.to_rgb(np.asarray(f)) for f in results['imgs']]
-        faces = self._detector(frames)
+        faces = self.face_detector(frames)
         order = np.argsort(inds, kind='stable')  # tracks follow time
         rows[inds[order]] = select_track([faces[i] for i in order], **self.track)[0]
         return rows
 
     def transform(self, results: dict) -> dict:
         if 'face_imgs' in results:  # the release's own face crops
+            results.pop('face_track', None)
             return results
+        results['face_invalid'] = 0
+        if 'face_track' in results:
+            rows = np.asarray(results.pop('face_track'), np.float32)
+            if rows.shape != (int(results['total_frames']), 15):
+                raise ValueError(f'face_track must be total_frames x 15 rows '
+                                 f'({results["total_frames"]} x 15), got {rows.shape}')
+            results.setdefault('face_source', 'a track given with the frames')
+            results['face_detected_online'] = True
+            return self.finish(results, rows)
         entry = self.cache_entry(results)
         cached = entry is not None and existing_box_file(*entry) is not None
-        results['face_invalid'] = 0
         results['face_detected_online'] = not cached
         if cached:
             track = read_faces(*entry, int(results['total_frames']),
@@ -127,6 +150,10 @@ class LoadFaceBoxes(BaseTransform):
                      'to fill the face-box cache' if entry else 'no face-box cache is known for it')
             raise FileNotFoundError(f'no face boxes for {source}: {where}, or give '
                                     'LoadFaceBoxes a detector to find the faces online.')
+        return self.finish(results, rows)
+
+    def finish(self, results: dict, rows: np.ndarray) -> dict:
+        """The track ``rows`` smoothed, as ``face_boxes`` and ``face_landmarks``."""
         rows = smooth_track(rows, self.smooth_sigma)
         results['face_boxes'] = rows[:, :5]
         results['face_landmarks'] = rows[:, 5:].reshape(-1, NUM_LANDMARKS, 2)
