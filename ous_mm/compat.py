@@ -78,6 +78,10 @@ def _safe_local_loader(original: Callable) -> Callable:
                 'could run code. If you trust this file, add the type to '
                 'torch.serialization.add_safe_globals yourself. Details: '
                 f'{weights_only_reason(err)}') from err
+        except MemoryError:
+            raise MemoryError(f'Cannot load checkpoint {filename!r}: it declares more data than '
+                              'this machine\'s memory holds (a crafted or damaged file, or not '
+                              'a checkpoint)') from None
 
     return load_from_local
 

@@ -12,6 +12,7 @@ from mmengine.registry import init_default_scope
 import ous_mm  # noqa: F401
 from ous_mm.datasets import DFEWDataset
 from ous_mm.testing import make_demo_dataset, write_video
+from conftest import DEMO_CONFIG
 from conftest import TINY_QUICKGELU as TINY
 from conftest import locked_temp_writer, openai_archive, run, run_here, tiny_quickgelu_clip
 
@@ -273,17 +274,214 @@ def test_zip_with_code_but_no_torchscript_constants_is_refused_unread(tmp_path):
     assert not osp.exists(marker)
 
 
-def test_torchscript_archive_with_a_code_payload_is_refused_by_torchscript(
-        tiny_openai_archive, tmp_path):
+def test_torchscript_archive_with_a_code_payload_is_refused_unrun(tiny_openai_archive, tmp_path):
     from ous_mm.models.utils.open_clip_builder import WeightsFileError
     marker = str(tmp_path / 'ran')
     path = str(tmp_path / 'ViT-tiny-evil.pt')
     _rezip(tiny_openai_archive, path,
            replace={'data.pkl': _payload_pickle(str(tmp_path / 'payload.pth'), marker)})
-    with pytest.raises(WeightsFileError, match=re.escape(path) + ' looks like a TorchScript '
-                       "archive, but TorchScript cannot load it .*posix.system"):
+    with pytest.raises(WeightsFileError, match=re.escape(
+            f'Refused to load {path}: it is a TorchScript archive whose data.pkl holds more '
+            'than weights (read as data: its code is never run), and loading it could run code '
+            '(it references posix.system')):
         _build_backbone(path)
     assert not osp.exists(marker)
+
+
+EVIL_SCRIPT = """
+import sys
+from typing import Tuple
+
+import torch
+
+
+class Evil(torch.nn.Module):
+    \"\"\"What a hostile archive's code does when TorchScript loads it: writes a file.\"\"\"
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.proj = torch.nn.Parameter(torch.ones(2))
+        self.path = path
+
+    def forward(self, x):
+        return x * self.proj + torch.from_file(self.path, True, 2).fill_(1.0).sum()
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[torch.Tensor, bool, str]:
+        return (self.proj, self.training, self.path)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[torch.Tensor, bool, str]) -> None:
+        written = torch.from_file(state[2], True, 2).fill_(1.0)  # creates or overwrites
+        self.proj = state[0] + written.sum() * 0
+        self.training = state[1]
+        self.path = state[2]
+
+
+class Holder(torch.nn.Module):
+    \"\"\"A CLIP-like state dict beside a sub-module whose code runs at load: attributes.\"\"\"
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.proj = torch.nn.Parameter(torch.ones(2))
+        self.evil = Evil(path)
+
+    def forward(self, x):
+        return self.evil(x) * self.proj
+
+
+kind, victim, out = sys.argv[1:]
+torch.jit.save(torch.jit.script(Evil(victim) if kind == 'setstate' else Holder(victim)), out)
+"""
+
+
+@pytest.fixture(scope='module')
+def hostile_archives(tmp_path_factory) -> dict:
+    """TorchScript archives whose code writes ``victim`` (``torch.from_file``) when
+    ``torch.jit.load`` runs it: in a class's ``__setstate__``, in a sub-module attribute's, and
+    in ``forward``; made by a separate process (scripting compiles code into this one)."""
+    folder = tmp_path_factory.mktemp('hostile')
+    script = folder / 'make.py'
+    script.write_text(EVIL_SCRIPT)
+    victim = folder / 'victim.txt'
+    archives = {}
+    for kind in ('setstate', 'attribute'):
+        archives[kind] = str(folder / f'{kind}.pt')
+        run(['python', str(script), kind, str(victim), archives[kind]])
+    return dict(victim=str(victim), **archives)
+
+
+def test_hostile_torchscript_archives_run_no_code_on_any_weights_path(hostile_archives, tmp_path):
+    import torch
+
+    from ous_mm.apis import init_model
+    from ous_mm.models import build_open_clip
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError, weights_file_kind
+    victim = hostile_archives['victim']
+    for kind in ('setstate', 'attribute'):
+        path = hostile_archives[kind]
+        assert weights_file_kind(path) == 'torchscript'
+        with open(victim, 'w') as f:
+            f.write('content-of-victim')
+        paths = [  # every door that takes weights, the paper config's own model name included
+            lambda: _build_backbone(path),
+            lambda: build_open_clip('ViT-L-14-quickgelu', path),
+            lambda: init_model(DEMO_CONFIG, cfg_options={'model.clip.weights': path,
+                                                         'model.clip.model_cfg.quick_gelu': True}),
+            lambda: run_here('tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path / kind),
+                             '--cfg-options', f'model.clip.weights={path}',
+                             'model.clip.model_cfg.quick_gelu=True'),
+        ]
+        for build in paths:
+            with pytest.raises(WeightsFileError, match=re.escape(path)):
+                build()
+        assert open(victim).read() == 'content-of-victim', kind
+    # the check can fail: TorchScript itself runs the archives' code
+    torch.jit.load(hostile_archives['setstate'])
+    assert open(victim, 'rb').read().startswith(b'\x00\x00\x80?'), 'no code ran: no test'
+
+
+def test_mmaction_init_recognizer_runs_no_archive_code(hostile_archives, safe_loading):
+    from mmaction.apis import init_recognizer
+    from mmengine.config import Config
+
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    victim = hostile_archives['victim']
+    with open(victim, 'w') as f:
+        f.write('content-of-victim')
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.model.clip.weights = hostile_archives['setstate']
+    cfg.model.clip.model_cfg.quick_gelu = True  # OpenAI's activation: the archive is read
+    with pytest.raises(WeightsFileError, match='holds a dict \\(empty\\), not a state dict'):
+        init_recognizer(cfg, device='cpu')
+    assert open(victim).read() == 'content-of-victim'
+
+
+def test_openai_archive_is_read_as_data_equal_to_torchscripts_own_reading(tiny_openai_archive):
+    import torch
+
+    from ous_mm.fileio.torchscript_archive import read_torchscript_tensors
+    ours = read_torchscript_tensors(tiny_openai_archive)
+    theirs = torch.jit.load(tiny_openai_archive).state_dict()
+    assert sorted(ours) == sorted(theirs)
+    assert all(torch.equal(ours[k], theirs[k]) and ours[k].dtype == theirs[k].dtype
+               for k in theirs)
+
+
+def _weights_file(path, state_dict, how: str) -> None:
+    import torch
+    if how == 'safetensors':
+        from safetensors.torch import save_file
+        save_file(state_dict, path)
+    else:
+        torch.save(state_dict, path)
+
+
+@pytest.mark.parametrize('how,edit,message', [
+    ('safetensors', lambda data: b'', 'is not a readable safetensors file'),
+    ('safetensors', lambda data: data[:len(data) // 2], 'is not a readable safetensors file'),
+    ('safetensors', lambda data: b'PK\x03\x04not safetensors at all',
+     'is not a readable safetensors file'),
+    ('torch', lambda data: data[:len(data) // 2], 'starts as a zip archive but has no zip '
+     'directory at its end: a truncated or damaged copy'),
+])
+def test_damaged_weights_files_are_named_errors(tmp_path, how, edit, message):
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    path = tmp_path / ('w.safetensors' if how == 'safetensors' else 'w.pth')
+    _weights_file(str(path), tiny_quickgelu_clip().state_dict(), how)
+    path.write_bytes(edit(path.read_bytes()))
+    with pytest.raises(WeightsFileError, match=re.escape(str(path)) + '.*' + re.escape(message)):
+        _build_backbone(str(path), quick_gelu=True)
+
+
+@pytest.mark.parametrize('how', ['safetensors', 'torch'])
+@pytest.mark.parametrize('dtype', ['int32', 'float64'])
+def test_weights_cast_to_another_type_are_refused(tmp_path, how, dtype):
+    import torch
+
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    path = str(tmp_path / ('w.safetensors' if how == 'safetensors' else 'w.pth'))
+    state = {k: v.to(getattr(torch, dtype)) for k, v in tiny_quickgelu_clip().state_dict().items()}
+    _weights_file(path, state, how)
+    with pytest.raises(WeightsFileError, match=re.escape(path) + f": its tensor '.*' is "
+                       f'torch.{dtype}; CLIP weights are torch.float32, torch.float16, '
+                       'torch.bfloat16'):
+        _build_backbone(path, quick_gelu=True)
+    half = {k: v.half() for k, v in tiny_quickgelu_clip().state_dict().items()}
+    _weights_file(path, half, how)  # OpenAI's and open_clip's releases: half precision
+    _build_backbone(path, quick_gelu=True)
+
+
+def test_numpy_weights_for_a_model_that_is_not_siglip_are_a_named_error(tmp_path):
+    from ous_mm.models.utils.open_clip_builder import WeightsFileError
+    path = str(tmp_path / 'w.npz')
+    np.savez(path, **{k: v.numpy() for k, v in tiny_quickgelu_clip().state_dict().items()})
+    with pytest.raises(WeightsFileError, match=re.escape(path) + ' is a NumPy file: open_clip '
+                       'reads those as big_vision \\(SigLIP\\) checkpoints'):
+        _build_backbone(path, quick_gelu=True)
+
+
+def _huge_array_checkpoint(path: str) -> None:
+    """A checkpoint whose meta data is a NumPy array of 2**40 bytes, as pickle builds it with
+    NumPy's own (allow-listed) ``_reconstruct``: loading it allocates them."""
+    import torch
+
+    class Huge:
+
+        def __reduce__(self):
+            multiarray = (np._core if hasattr(np, '_core') else np.core).multiarray
+            return multiarray._reconstruct, (np.ndarray, (2**40, ), b'b')
+
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': Huge()}, path)
+
+
+def test_a_checkpoint_declaring_a_huge_array_is_a_named_error(tmp_path, safe_loading):
+    """A 2**40-element array in a checkpoint's meta data: an error naming the file."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = str(tmp_path / 'epoch_1.pth')
+    _huge_array_checkpoint(path)
+    with pytest.raises(MemoryError, match=re.escape(f"Cannot load checkpoint '{path}'")):
+        _load_checkpoint(path, map_location='cpu')
 
 
 @pytest.mark.parametrize('zipped', [True, False])

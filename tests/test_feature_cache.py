@@ -407,12 +407,47 @@ def test_content_fingerprint_covers_the_release_crops(tmp_path):
         f'the file names in the face-crop folder {crops} changed')
     (crops / '00001_3.jpg').write_bytes(b'jpeg')
     data = bytearray(video.read_bytes())
-    data[-10] ^= 0xff  # same size, other bytes (within a sampled chunk), a later time
+    data[len(data) // 3] ^= 0xff  # same size, one other byte, a later time
     video.write_bytes(bytes(data))
     os.utime(video, ns=(cached['video'][1], cached['video'][1] + 10**9))
-    assert content_change(cached, info) == f'{video} has other content (same size, modified since)'
+    changed = f'{video} has other content (same size, replaced or modified since)'
+    assert content_change(cached, info) == changed
+    # the time stamp preserved (cp -p, rsync -t, an archive): found all the same
+    os.utime(video, ns=(cached['video'][1], cached['video'][1]))
+    assert os.stat(video).st_mtime_ns == cached['video'][1]
+    assert content_change(cached, info) == changed
     video.unlink()
     assert content_change(cached, info) == f'{video} is missing'
+
+
+def test_a_replaced_clip_is_found_and_a_copied_dataset_is_not(tmp_path):
+    """A clip replaced by another of the same size, its time stamp restored (``cp -p``): another
+    clip; the dataset copied elsewhere with its time stamps (new inodes and change times): the
+    same clips, read whole once, and recorded again by ``--refresh``."""
+    from ous_mm.datasets.feature_cache_fingerprint import stat_is_current
+    from ous_mm.testing import write_video
+    old, new = tmp_path / 'old.mp4', tmp_path / 'new.mp4'
+    write_video(str(old), np.full((6, 64, 64, 3), 40, np.uint8))
+    write_video(str(new), np.full((6, 64, 64, 3), 200, np.uint8))
+    size = max(old.stat().st_size, new.stat().st_size)
+    for path in (old, new):  # padded to one size, as the hostile test did
+        path.write_bytes(path.read_bytes().ljust(size, b'\0'))
+    video = tmp_path / 'data' / '00001.mp4'
+    video.parent.mkdir()
+    shutil.copy2(old, video)
+    info = dict(filename=str(video), video_root=str(video.parent),
+                face_box_root=str(tmp_path / 'face_boxes'))
+    cached = clip_content(info)
+    shutil.copy2(video, tmp_path / 'copy.mp4')  # the dataset copied, times preserved
+    copied = dict(info, filename=str(tmp_path / 'copy.mp4'), video_root=str(tmp_path))
+    assert not stat_is_current(cached, copied) and content_change(cached, copied) is None
+    assert stat_is_current(clip_content(copied), copied)
+    shutil.copy2(new, video)  # replaced in place, size and time stamp the old clip's
+    assert os.stat(video).st_size == cached['video'][0]
+    assert os.stat(video).st_mtime_ns != cached['video'][1]  # copy2 gives new's time: restore
+    os.utime(video, ns=(cached['video'][1], cached['video'][1]))
+    assert content_change(cached, info) == (
+        f'{video} has other content (same size, replaced or modified since)')
 
 
 def test_encoder_settings_are_recorded_as_earlier_caches_recorded_them():

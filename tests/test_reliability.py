@@ -193,19 +193,84 @@ def test_resume_finds_the_newest_complete_checkpoint(uar_only, demo_data, tmp_pa
     work = tmp_path / 'work'
     shutil.copytree(uar_only, work)
     complete = (work / 'epoch_2.pth').read_bytes()
-    (work / 'epoch_3.pth').write_bytes(complete[:len(complete) // 2])  # truncated
-    (work / 'best_dfer_UAR_epoch_3.pth').write_bytes(complete)  # newer than the state
+    (work / 'best_dfer_UAR_epoch_3.pth').write_bytes(complete)  # ous-mm's, newer than the state
     leftover = _killed_writers_temp_file(str(work / 'epoch_4.pth'), complete[:100])
     (work / 'last_checkpoint').write_text(str(work / 'epo'))  # truncated by a kill
+    # files ous-mm did not write (it writes atomically: a truncated file is not one of its own),
+    # whatever their names: kept
+    users = {'epoch_3.pth': complete[:len(complete) // 2]}
+    torch.save({'w': torch.ones(2)}, work / 'epoch_5.pth', _use_new_zipfile_serialization=False)
+    torch.save({'w': torch.ones(2)}, work / 'best_dfer_UAR_epoch_6.pth')  # plain torch.save
+    for name in ('epoch_5.pth', 'best_dfer_UAR_epoch_6.pth'):
+        users[name] = (work / name).read_bytes()
+    (work / 'epoch_3.pth').write_bytes(users['epoch_3.pth'])
     proc = run(['python', 'tools/train.py', DEMO_CONFIG, '--work-dir', str(work), '--resume',
                 *demo_options(demo_data, *UAR_ONLY, workers=0)])
     out = proc.stdout + proc.stderr
     assert f'resume: the newest complete checkpoint is {work}/epoch_2.pth' in out
     assert 'resumed epoch: 2' in out
-    for name in (osp.basename(leftover), 'epoch_3.pth', 'best_dfer_UAR_epoch_3.pth'):
+    for name in (osp.basename(leftover), 'best_dfer_UAR_epoch_3.pth'):
         assert f'Removed {work}/{name}: ' in out and not (work / name).exists(), name
+    for name, data in users.items():
+        assert f'Kept {work}/{name} (' in out and (work / name).read_bytes() == data, name
+    assert f'resume: skipped {work}/epoch_5.pth, which is not a whole zip checkpoint' in out
     assert (work / 'epoch_2.pth').read_bytes() == complete
     assert (work / 'epoch_1.pth').exists() and (work / 'best_dfer_UAR_epoch_1.pth').exists()
+
+
+def test_resume_from_another_folder_touches_nothing_there(uar_only, demo_data, tmp_path):
+    """``--resume A/epoch_2.pth --work-dir B``: B keeps its own records; A's files stay."""
+    from ous_mm.apis import parse_cfg_options, run_train
+    from ous_mm.fileio import AtomicLocalBackend
+    colleague, mine = tmp_path / 'A', tmp_path / 'B'
+    shutil.copytree(uar_only, colleague)
+    # a colleague's run whose best score any new validation beats: MMEngine would replace (and
+    # remove) the best file its checkpoint records, which lies in A
+    ckpt = torch.load(colleague / 'epoch_2.pth', weights_only=False)
+    assert ckpt['message_hub']['runtime_info']['best_ckpt'] == str(
+        osp.join(uar_only, 'best_dfer_UAR_epoch_1.pth'))
+    ckpt['message_hub']['runtime_info']['best_ckpt'] = str(colleague / 'best_dfer_UAR_epoch_1.pth')
+    ckpt['message_hub']['runtime_info']['best_score'] = -1.0
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    AtomicLocalBackend().put(buf.getvalue(), colleague / 'epoch_2.pth')
+    before = {p.name: p.read_bytes() for p in colleague.iterdir() if p.is_file()}
+    # tools/train.py --work-dir B --resume A/epoch_2.pth
+    run_train(DEMO_CONFIG, str(mine), cfg_options=parse_cfg_options(demo_options(
+        demo_data, *UAR_ONLY, 'train_cfg.max_epochs=3', f'load_from={colleague}/epoch_2.pth',
+        'resume=True', workers=0)[1:]))
+    assert {p.name: p.read_bytes() for p in colleague.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in mine.iterdir() if p.suffix == '.pth') == [
+        'best_dfer_UAR_epoch_3.pth', 'epoch_3.pth']
+    log, = glob.glob(str(mine / '*' / '*.log'))
+    assert f"lies outside this run's folder {mine}" in open(log).read()
+
+
+def test_a_second_run_into_a_live_runs_folder_is_refused(demo_data, tmp_path):
+    """A live holder of the folder's lock (another process) refuses the run at start, naming
+    it; killed, it leaves nothing that blocks the next run."""
+    from ous_mm.apis import parse_cfg_options, run_train
+    from ous_mm.fileio import WorkDirBusyError
+    from conftest import REPO
+    work = tmp_path / 'work'
+    holder = subprocess.Popen(
+        [sys.executable, '-c', 'import runpy, sys, time\n'
+         'runpy.run_path(sys.argv[1])["WorkDirLock"](sys.argv[2]).acquire()\n'
+         'print("held", flush=True)\ntime.sleep(600)\n',
+         osp.join(REPO, 'ous_mm', 'fileio', 'work_dir_lock.py'), str(work)],
+        stdout=subprocess.PIPE)
+    assert holder.stdout.readline() == b'held\n'
+    opts = parse_cfg_options(demo_options(demo_data, 'train_cfg.max_epochs=1', workers=0)[1:])
+    try:
+        with pytest.raises(WorkDirBusyError, match=re.escape(f'{work} is in use by a live '
+                           f'training run (process {holder.pid} on ')):
+            run_train(DEMO_CONFIG, str(work), cfg_options=opts)
+        assert not list(work.glob('*.pth'))
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    run_train(DEMO_CONFIG, str(work), cfg_options=opts)  # the kernel released the dead one's
+    assert (work / 'epoch_1.pth').exists()
 
 
 def _killed_writers_temp_file(path: str, data: bytes) -> str:

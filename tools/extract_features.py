@@ -32,7 +32,8 @@ from ous_mm.datasets.feature_cache import (PARTS, FeatureCache, FeatureCacheErro
                                            refresh_hint, view_bytes)
 from ous_mm.datasets.feature_cache_fingerprint import (clip_content, clip_key, content_change,
                                                        encoder_fingerprint, feature_shapes,
-                                                       fingerprint_differences, jsonable)
+                                                       fingerprint_differences, jsonable,
+                                                       stat_is_current)
 from ous_mm.datasets.feature_views import TEST_VIEW, ClipViews
 
 SPLITS = ('train', 'val', 'test')
@@ -110,8 +111,13 @@ def open_or_create(out: str, meta: dict, infos: Dict[str, dict], refresh: bool) 
                                 f'made: {shown}; {refresh_hint(out)}')
     if refresh:
         content = list(cache.content)
-        for i, _ in changed:
+        # the changed clips, and the unchanged ones whose stat moved (a copied dataset: each
+        # start would read them whole again)
+        restat = {i for i, key in enumerate(cache.clips)
+                  if not stat_is_current(cache.content[i], infos[key])}
+        for i in sorted(restat | {i for i, _ in changed}):
             content[i] = clip_content(infos[cache.clips[i]])
+        for i, _ in changed:
             for part in PARTS:
                 cache.clear(part, cache.rows_of(i, part))
         damaged = {part: [r for r in tqdm(range(cache.num_rows(part)), desc=f'verify {part}')

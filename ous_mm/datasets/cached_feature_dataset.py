@@ -6,10 +6,11 @@ from typing import List, Optional, Tuple, Union
 import torch.nn as nn
 from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
+from mmengine.logging import MMLogger
 
 from .feature_cache import FeatureCache, FeatureCacheError, read_meta, rebuild_hint, refresh_hint
 from .feature_cache_fingerprint import (clip_key, content_change, encoder_fingerprint,
-                                        fingerprint_differences)
+                                        fingerprint_differences, stat_is_current)
 
 VIEWS = ('train', 'test')
 
@@ -100,7 +101,7 @@ class CachedFeatureDataset(BaseDataset):
                 f'{_shown(diffs)}. Rebuild it for these settings: '
                 f'{rebuild_hint(self.cache_dir)}; or go back to the settings it was made with')
         part = self.views  # the cache's part: train views or the test view
-        data_list, absent, changed, unfinished = [], [], [], 0
+        data_list, absent, changed, unfinished, reread = [], [], [], 0, 0
         for i in range(len(live)):
             info = live.get_data_info(i)
             key = clip_key(info)
@@ -115,6 +116,7 @@ class CachedFeatureDataset(BaseDataset):
                 absent.append(f'{key} (cached without training views: it was in no training '
                               'split when extracted)')
                 continue
+            reread += not stat_is_current(cache.content[index], info)
             change = content_change(cache.content[index], info)
             if change:
                 changed.append(f'clip {key}: {change}')
@@ -132,6 +134,12 @@ class CachedFeatureDataset(BaseDataset):
             raise FeatureCacheError(
                 f'{len(changed)} clips changed since the feature cache {self.cache_dir} was '
                 f'made: {_shown(changed)}; {refresh_hint(self.cache_dir)}')
+        if reread and not changed:
+            MMLogger.get_current_instance().info(
+                f'{reread} videos {name} were read whole to check them against the feature '
+                f'cache (moved or copied since it was made; unchanged): `python '
+                f'tools/extract_features.py CONFIG --out {self.cache_dir} --refresh` records '
+                'them, so that later starts only stat them.')
         if unfinished:
             raise FeatureCacheError(
                 f'the feature cache {self.cache_dir} is incomplete ({unfinished} views of this '

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..fileio import AtomicLocalBackend
 
-VERSION = 2
+VERSION = 3  # 3: clips.json records each video's stat and whole-content hash
 PARTS = ('train', 'test')
 FEATURES = ('face', 'scene', 'early')
 DTYPES = dict(face=np.float16, scene=np.float16, early=np.float16, frames=np.int32)

@@ -7,9 +7,11 @@ Three parts, each checked where it can be computed:
 - the settings (pipelines, views, seed, clips, labels): compared key by key
   with :func:`check_fingerprint`;
 - each clip's content (:func:`clip_content`): cheap enough to check every time
-  training starts: the video file's size, modification time and a hash of a few
-  sampled chunks (read only when the size matches and the time does not, e.g.
-  a copied dataset), the face-crop folder's listing or the face-box file's hash.
+  training starts: the video file's size, its modification and change times and
+  inode (a ``stat``), and a hash of its whole content, read only when the
+  ``stat`` differs (a copied dataset, a replaced file whatever its size and
+  preserved time: the change time cannot be set back); the face-crop folder's
+  listing or the face-box file's hash.
 """
 import hashlib
 import json
@@ -25,8 +27,6 @@ from .face_box_cache import box_file, video_key
 # count by their content instead (a moved file is the same encoder; another file or random seed
 # is not); the others do not change the features.
 NOT_FEATURE_KEYS = ('weights', 'save_weights', 'init_cfg')
-CHUNKS = 4  # sampled chunks of a video file (start, end and evenly between)
-CHUNK_BYTES = 4096
 
 
 def jsonable(obj: Any) -> Any:
@@ -71,14 +71,18 @@ def clip_key(info: dict) -> str:
     return video_key(info.get('filename') or info['frame_dir'], info['video_root'])
 
 
-def _sampled_hash(path: str, size: int) -> str:
-    """A hash of ``CHUNKS`` chunks of ``CHUNK_BYTES`` spread over the file."""
-    digest = hashlib.blake2b(digest_size=8)
+def _content_hash(path: str) -> str:
+    """A hash of the whole file."""
     with open(path, 'rb') as f:
-        for i in range(CHUNKS):
-            f.seek(max(size - CHUNK_BYTES, 0) * i // (CHUNKS - 1))
-            digest.update(f.read(CHUNK_BYTES))
-    return digest.hexdigest()
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def _stat(path: str) -> List[int]:
+    """What changes whenever the file's content may have: size, modification and change times,
+    inode. ``cp -p``, ``rsync -t`` and archives restore the modification time, but a write or a
+    new file always sets the change time (``ctime``), which no user can set back."""
+    stat = os.stat(path)
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def _listing(folder: str) -> str:
@@ -105,36 +109,41 @@ def clip_content(info: dict) -> dict:
     """The content fingerprint of one clip (a data info of ous-mm's datasets).
 
     Returns:
-        dict: ``video``: ``[size, mtime_ns, sampled hash]`` of the video file
-        (or ``['frames', listing hash]`` of a frame folder); ``faces``: the
-        crop folder's listing hash or the face-box file's content hash
-        (``None``: no box file, the faces are detected online).
+        dict: ``video``: ``[size, mtime_ns, ctime_ns, inode, content hash]``
+        of the video file (or ``['frames', listing hash]`` of a frame folder);
+        ``faces``: the crop folder's listing hash or the face-box file's content
+        hash (``None``: no box file, the faces are detected online).
     """
     if info.get('filename'):
-        stat = os.stat(info['filename'])
-        video = [stat.st_size, stat.st_mtime_ns, _sampled_hash(info['filename'], stat.st_size)]
+        video = [*_stat(info['filename']), _content_hash(info['filename'])]
     else:
         video = ['frames', _listing(info['frame_dir'])]
     return dict(video=video, faces=_faces(info))
 
 
+def stat_is_current(cached: dict, info: dict) -> bool:
+    """Whether a clip's video still has the ``stat`` recorded in ``cached`` (a frame folder:
+    always), so that :func:`content_change` reads nothing of it."""
+    return not info.get('filename') or (osp.isfile(info['filename'])
+                                        and _stat(info['filename']) == cached['video'][:4])
+
+
 def content_change(cached: dict, info: dict) -> Optional[str]:
     """How a clip changed since ``cached`` (:func:`clip_content`) was taken; ``None``: unchanged.
 
-    A video whose size and modification time are unchanged is not read; one
-    of the same size but another time (a copy) is unchanged when its sampled
-    chunks hash the same.
+    A video whose ``stat`` (size, times, inode) is unchanged is not read; any
+    other of the same size is read whole and compared by content (a copied
+    dataset is unchanged; a replaced clip is found, whatever its time stamps).
     """
     path = info.get('filename') or info['frame_dir']
     if info.get('filename'):
         if not osp.isfile(path):
             return f'{path} is missing'
-        stat = os.stat(path)
-        size, mtime, sampled = cached['video']
-        if stat.st_size != size:
-            return f'{path} has {stat.st_size} bytes, {size} when cached'
-        if stat.st_mtime_ns != mtime and _sampled_hash(path, size) != sampled:
-            return f'{path} has other content (same size, modified since)'
+        stat, (size, *_, digest) = _stat(path), cached['video']
+        if stat[0] != size:
+            return f'{path} has {stat[0]} bytes, {size} when cached'
+        if stat != cached['video'][:4] and _content_hash(path) != digest:
+            return f'{path} has other content (same size, replaced or modified since)'
     elif ['frames', _listing(path)] != cached['video']:
         return f'the frames listed in {path} differ'
     faces = _faces(info)

@@ -9,6 +9,7 @@ from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 
 from .atomic_path import atomic_path
+from .checkpoint_marker import mark_checkpoint
 from .locked_temp_file import TEMP_INFIX, remove_if_stale
 
 
@@ -37,11 +38,15 @@ class AtomicLocalBackend(LocalBackend):
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
         """Write bytes to ``filepath`` atomically (creating its folder).
 
+        A zip archive (a ``torch.save`` checkpoint) gets ous-mm's mark as its
+        comment (:func:`~ous_mm.fileio.checkpoint_marker.mark_checkpoint`): the
+        mark by which ``SafeCheckpointHook`` knows a file it may remove.
+
         Args:
             obj (bytes): Data to be written.
             filepath (str or Path): Path to write data.
         """
-        self._write_atomically(filepath, 'wb', obj)
+        self._write_atomically(filepath, 'wb', mark_checkpoint(obj))
 
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         """Write text to ``filepath`` atomically (creating its folder).

@@ -1,4 +1,5 @@
 """MMEngine's ``CheckpointHook``, made safe against a kill at any instant."""
+import logging
 import os
 import os.path as osp
 import re
@@ -8,11 +9,17 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from mmaction.registry import HOOKS
 from mmengine.dist import is_main_process
+from mmengine.fileio import get_file_backend
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
+from mmengine.runner import BaseLoop
 
-from ous_mm.fileio import AtomicLocalBackend
+from ous_mm.fileio import AtomicLocalBackend, WorkDirLock, is_marked_checkpoint
 from ous_mm.utils import setup_env
+
+# what MMEngine's CheckpointHook records in the message hub about its files (best_ckpt and
+# best_score are followed by _<metric> when it saves several best files)
+_RECORDS = ('best_ckpt', 'best_score', 'last_ckpt', 'keep_ckpt_ids')
 
 
 class _RemovalRecorder:
@@ -123,6 +130,17 @@ class SafeCheckpointHook(CheckpointHook):
     - Checkpoints load safely in every run it is part of (``load_from``,
       ``--resume``, a test), whatever script started it: ``before_run``, which
       precedes the loading, calls :func:`ous_mm.setup_env`.
+    - A run removes only checkpoints that ous-mm wrote (the mark the
+      ``'atomic_local'`` backend puts on them,
+      :func:`~ous_mm.fileio.checkpoint_marker.mark_checkpoint`) in its own
+      folder; any other file is kept, with a warning. The paths MMEngine
+      records (best files, kept epochs) are taken relative to the run's folder:
+      a run resumed from a checkpoint in another folder starts its own records
+      (best scores included) and never touches that folder.
+    - One training run per folder: a second run into a folder that a live run
+      trains in is refused at start (:class:`~ous_mm.fileio.WorkDirLock`,
+      released by the kernel when its holder dies, so a killed run never
+      blocks its own ``--resume``); torchrun's ranks share their run's lock.
 
     Iteration-based saving (``by_epoch=False``) keeps MMEngine's timing and
     gains the atomic writes, the ordering and the resume lookup. Only rank 0
@@ -144,6 +162,8 @@ class SafeCheckpointHook(CheckpointHook):
         self._pending_epoch: Optional[int] = None  # saved once the epoch's validation is over
         self._recorder: Optional[_RemovalRecorder] = None
         self._resuming = False
+        self._lock: Optional[WorkDirLock] = None
+        self._marked = True  # whether the backend marks its files (set in before_run)
         self._step_name = re.compile(re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)'))
 
     def before_run(self, runner) -> None:
@@ -158,12 +178,17 @@ class SafeCheckpointHook(CheckpointHook):
         setup_env()
         self._resuming = bool(runner._resume)
         folder = self._checkpoint_dir(runner)
+        self._marked = isinstance(get_file_backend(folder, backend_args=self.backend_args),
+                                  AtomicLocalBackend)
+        training = isinstance(runner._train_loop, BaseLoop)  # Runner.train built it; test() not
+        if training and is_main_process() and self._marked:
+            self._lock = WorkDirLock(folder).acquire()
         if is_main_process():
             for path in AtomicLocalBackend.remove_stale_temp_files(folder):
                 runner.logger.info(f'Removed {path}: a run was killed while writing it.')
         if not (runner._resume and runner._load_from is None):
             return
-        newest = self.newest_complete_checkpoint(folder)
+        newest = self.newest_complete_checkpoint(folder, runner.logger)
         if newest is None:
             runner.logger.warning(f'resume: no complete checkpoint in {folder}; training '
                                   'starts from the beginning.')
@@ -173,17 +198,29 @@ class SafeCheckpointHook(CheckpointHook):
             runner._load_from = newest
 
     def before_train(self, runner) -> None:
-        """Set up as MMEngine does; after a resume, remove the files the restored state lacks.
+        """Set up as MMEngine does, with the restored records made this folder's; after a
+        resume, remove the files the restored state lacks.
 
         Args:
             runner (Runner): The runner.
         """
+        folder = self._checkpoint_dir(runner)
+        resumed_here = self._own_records(runner, folder)
         super().before_train(runner)
-        if self._resuming and is_main_process():
+        if resumed_here and is_main_process():
             for path in self._files_not_in_restored_state():
-                os.remove(path)
-                runner.logger.info(f'Removed {path}: written after the checkpoint this run '
-                                   'resumed from; that work is redone.')
+                self._remove_own(path, 'newer than the checkpoint this run resumed from, whose '
+                                 'work is redone')
+
+    def after_run(self, runner) -> None:
+        """Let the folder go.
+
+        Args:
+            runner (Runner): The runner.
+        """
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def before_train_epoch(self, runner) -> None:
         """Save the previous epoch if it was not validated.
@@ -215,11 +252,12 @@ class SafeCheckpointHook(CheckpointHook):
             self._save_pending_epoch(runner)
         super().after_train(runner)
 
-    def newest_complete_checkpoint(self, folder: str) -> Optional[str]:
+    def newest_complete_checkpoint(self, folder: str, logger=None) -> Optional[str]:
         """The complete ``filename_tmpl`` checkpoint with the highest step in ``folder``.
 
         Args:
             folder (str): The folder the checkpoints are saved in.
+            logger (MMLogger, optional): Where to say which files were skipped.
 
         Returns:
             str, optional: Its path, None when there is none.
@@ -229,6 +267,9 @@ class SafeCheckpointHook(CheckpointHook):
             match = self._step_name.fullmatch(name)
             if match and is_complete_checkpoint(osp.join(folder, name)):
                 steps.append((int(match.group(1)), osp.join(folder, name)))
+            elif match and logger is not None:  # atomic writes leave no half file: not ours
+                logger.warning(f'resume: skipped {osp.join(folder, name)}, which is not a whole '
+                               'zip checkpoint (kept as it is).')
         return max(steps)[1] if steps else None
 
     def _save_checkpoint(self, runner) -> None:
@@ -276,9 +317,62 @@ class SafeCheckpointHook(CheckpointHook):
             self._recorder = None
         current = {self.last_ckpt, *self._best_paths().values()}
         for method, path in recorder.calls:
-            if path not in current:
+            if path in current:
+                continue
+            if self._marked:
+                self._remove_own(path, 'replaced')
+            else:  # another backend (remote storage) writes no marks: MMEngine's removal by name
                 getattr(backend, method)(path)
                 print_log(f'Removed the replaced checkpoint {path}.', logger='current')
+
+    def _remove_own(self, path: str, why: str, folder: Optional[str] = None) -> None:
+        """Remove ``path`` if it is a checkpoint ous-mm wrote in this run's folder; else keep it."""
+        folder = folder or self.out_dir
+        if (osp.realpath(osp.dirname(path)) == osp.realpath(folder)
+                and osp.isfile(path) and is_marked_checkpoint(path)):
+            os.remove(path)
+            print_log(f'Removed {path}: {why}.', logger='current')
+        elif osp.lexists(path):
+            print_log(f'Kept {path} ({why}): not a checkpoint that ous-mm wrote in this run\'s '
+                      f'folder {folder}.', logger='current', level=logging.WARNING)
+
+    def _own_records(self, runner, folder: str) -> bool:
+        """Make the records a resumed state holds this folder's, before MMEngine reads them.
+
+        MMEngine stores absolute paths; a checkpoint copied or resumed from
+        elsewhere would make this run remove that folder's files. Records of a
+        checkpoint from this folder (or a copy of the folder) are re-rooted
+        here; a checkpoint from another folder gives its records up: this run
+        keeps its own best files and scores.
+
+        Returns:
+            bool: Whether this run resumed from a checkpoint of its own folder.
+        """
+        if not self._resuming or runner._load_from is None:
+            return False
+        hub = runner.message_hub
+        keys = [k for k in list(hub.runtime_info)
+                if k in _RECORDS or k.startswith(('best_ckpt_', 'best_score_'))]
+        if osp.realpath(osp.dirname(str(runner._load_from))) != osp.realpath(folder):
+            for key in keys:
+                hub.runtime_info.pop(key)
+            runner.logger.info(f'resume: {runner._load_from} lies outside this run\'s folder '
+                               f'{folder}: its best scores and file records are not carried '
+                               'over, and no file there is touched.')
+            return False
+        for key in keys:
+            value = hub.get_info(key)
+            if key.startswith(('best_ckpt', 'last_ckpt')) and isinstance(value, str):
+                hub.update_info(key, osp.join(folder, osp.basename(value)))
+        kept = hub.runtime_info.get('keep_ckpt_ids')
+        if self.max_keep_ckpts > 0 and kept and len(kept) > self.max_keep_ckpts:
+            # MMEngine would remove the surplus by name in before_train: removed here if ours
+            hub.update_info('keep_ckpt_ids', list(kept[-self.max_keep_ckpts:]))
+            if is_main_process():
+                for step in kept[:-self.max_keep_ckpts]:
+                    self._remove_own(osp.join(folder, self.filename_tmpl.format(step)),
+                                     f'beyond max_keep_ckpts={self.max_keep_ckpts}', folder)
+        return True
 
     def _best_paths(self) -> Dict[str, Optional[str]]:
         if not self.save_best or 'auto' in self.key_indicators:

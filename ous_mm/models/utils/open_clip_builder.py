@@ -6,7 +6,7 @@ import socket
 import urllib.request
 import zipfile
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Callable, Dict, Iterator, Optional
 from urllib.parse import urlparse
 
 import open_clip
@@ -15,6 +15,8 @@ import torch.nn as nn
 from mmengine.logging import MMLogger
 
 from ...compat import weights_only_reason
+from ...fileio.pickle_allow_list import DisallowedPickleError
+from ...fileio.torchscript_archive import read_torchscript_tensors
 
 RANDOM = 'random'
 DEFAULT_MODEL = 'ViT-L-14-quickgelu'  # the paper's: OpenAI's ViT-L/14, trained with QuickGELU
@@ -39,6 +41,8 @@ class WeightsFileError(ValueError):
 # CLIP files are such archives): all of these, and code/ with the TorchScript sources.
 _TORCHSCRIPT_ENTRIES = ('data.pkl', 'constants.pkl')
 _TORCHSCRIPT_VERSION = ('version', '.data/version')
+# the types CLIP weights are released and trained in
+WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 _EXPECTED = ('Expected the weights as a state dict saved with torch.save (see the README, '
              '"Train and test on DFEW / FERV39k", step 1), a .safetensors file, or OpenAI\'s '
              'released TorchScript archive (e.g. ViT-L-14.pt)')
@@ -68,11 +72,15 @@ def weights_file_kind(path: str) -> str:
         return 'numpy'
     if not zipfile.is_zipfile(path):
         with open(path, 'rb') as f:
-            head = f.read(2)
+            head = f.read(4)
         if head[:1] == b'\x80' and head[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05'):
             return 'torch'  # torch.save's legacy format (a pickle): read weights-only
+        if head == b'PK\x03\x04':
+            raise WeightsFileError(f'{path} ({osp.getsize(path)} bytes) starts as a zip archive '
+                                   'but has no zip directory at its end: a truncated or damaged '
+                                   f'copy. Copy the file again. {_EXPECTED}')
         raise WeightsFileError(f'{path} is neither a zip archive nor a pickle (it starts with '
-                               f'{head!r}): not a weights file. {_EXPECTED}')
+                               f'{head[:2]!r}): not a weights file. {_EXPECTED}')
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
     roots = {n.split('/', 1)[0] for n in names}
@@ -99,45 +107,126 @@ def weights_file_kind(path: str) -> str:
         '(data.pkl without code); it was not loaded (its pickles could run code). ' + _EXPECTED)
 
 
-def _torchscript_state_dict(path: str, model: nn.Module) -> dict:
-    """The weights of a TorchScript archive, read by TorchScript (no Python unpickling)."""
+def _refused(path: str, why: str, detail: str) -> WeightsFileError:
+    return WeightsFileError(f'Refused to load {path}: {why}, and loading it could run code '
+                            f'({detail}). {_EXPECTED}')
+
+
+def _read_state_dict(path: str, kind: str) -> Dict[str, torch.Tensor]:
+    """The tensors of a weights file, read without running any code it holds.
+
+    A TorchScript archive is read as data (its code is never compiled), a
+    ``torch.save`` file with torch's weights-only unpickler (asked for by name,
+    whatever the installed torch's default), a safetensors file by safetensors.
+
+    Args:
+        path (str): The weights file.
+        kind (str): What it is (:func:`weights_file_kind`).
+
+    Returns:
+        dict[str, torch.Tensor]: The state dict, every entry a tensor.
+    """
     try:
-        archive = torch.jit.load(path, map_location='cpu')
-    except Exception as err:  # TorchScript refuses what it cannot compile or unpickle
-        raise WeightsFileError(f'{path} looks like a TorchScript archive, but TorchScript '
-                               f'cannot load it ({str(err).strip().splitlines()[0]}). '
-                               f'{_EXPECTED}') from err
-    state_dict = archive.state_dict()
-    # OpenAI's archives hold scalars that open_clip's model does not keep (open_clip drops them
-    # too), and buffers the model keeps out of its state dict (e.g. the attention mask)
-    not_saved = {n for n, _ in model.named_buffers()} - set(model.state_dict())
-    for key in ('input_resolution', 'context_length', 'vocab_size', *not_saved):
-        state_dict.pop(key, None)
+        if kind == 'torchscript':
+            checkpoint = read_torchscript_tensors(path)
+        elif kind == 'safetensors':
+            from safetensors import SafetensorError
+            from safetensors.torch import load_file
+            try:
+                checkpoint = load_file(path, device='cpu')
+            except (SafetensorError, OSError) as err:
+                raise WeightsFileError(f'{path} is not a readable safetensors file '
+                                       f'({str(err).strip()[:300]}): empty, truncated or of '
+                                       f'another format. {_EXPECTED}') from None
+        else:
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except DisallowedPickleError as err:
+        raise _refused(path, 'it is a TorchScript archive whose data.pkl holds more than weights '
+                       '(read as data: its code is never run)', str(err)) from None
+    except pickle.UnpicklingError as err:
+        raise _refused(path, 'it holds a pickled object that torch\'s weights-only loader does '
+                       'not admit', weights_only_reason(err)) from None
+    except MemoryError:
+        raise WeightsFileError(f'{path} declares tensors larger than this machine\'s memory: '
+                               f'not a CLIP weights file. {_EXPECTED}') from None
+    except RuntimeError as err:  # torch's zip reader: a damaged archive
+        raise WeightsFileError(f'{path} cannot be read by torch.load '
+                               f'({str(err).strip().splitlines()[0][:300]}). {_EXPECTED}') from None
+    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
+        checkpoint = checkpoint['state_dict']  # a training checkpoint: its model
+    if not isinstance(checkpoint, dict) or not checkpoint:
+        raise WeightsFileError(f'{path} holds a {type(checkpoint).__name__}'
+                               f'{" (empty)" if isinstance(checkpoint, dict) else ""}, not a '
+                               f'state dict of tensors. {_EXPECTED}')
+    for key, value in checkpoint.items():
+        if not isinstance(value, torch.Tensor):
+            raise WeightsFileError(f'{path}: its entry {key!r} is a {type(value).__name__}, not a '
+                                   f'tensor. {_EXPECTED}')
+    # DistributedDataParallel's prefix, as open_clip's reader strips it
+    return {k[7:] if k.startswith('module.') else k: v for k, v in checkpoint.items()}
+
+
+def _fit_state_dict(path: str, kind: str, state_dict: Dict[str, torch.Tensor],
+                    model: nn.Module) -> Dict[str, torch.Tensor]:
+    """``state_dict`` without what open_clip's model does not keep; its types checked."""
+    if kind == 'torchscript':
+        # OpenAI's archives hold scalars that open_clip's model does not keep (open_clip drops
+        # them too), and buffers the model keeps out of its state dict (the attention mask)
+        not_saved = {n for n, _ in model.named_buffers()} - set(model.state_dict())
+        drop = {'input_resolution', 'context_length', 'vocab_size', *not_saved}
+        state_dict = {k: v for k, v in state_dict.items() if k not in drop}
+    own = {k: v.dtype for k, v in model.state_dict().items()}
+    for key, value in state_dict.items():
+        if value.dtype not in WEIGHT_DTYPES and value.dtype != own.get(key):
+            raise WeightsFileError(
+                f'{path}: its tensor {key!r} is {value.dtype}; CLIP weights are '
+                f'{", ".join(str(d) for d in WEIGHT_DTYPES)} (a file converted to another type '
+                f'is not the released model). {_EXPECTED}')
     return state_dict
 
 
-def _load_file(model: nn.Module, path: str, quick_gelu: bool, name: str, fix: str) -> None:
-    """Load a weights file into ``model`` without ever unpickling code.
+@contextmanager
+def _open_clip_reads(read: Callable[[str], Dict[str, torch.Tensor]]) -> Iterator[None]:
+    """open_clip's loading (``load_checkpoint``, ``create_model``) with ``read`` as its reader.
 
-    A TorchScript archive goes through TorchScript only; anything else through
-    open_clip's loader with ``weights_only=True`` (its conversions of release
-    files, position embedding resizing ...).
+    open_clip's own reader retries a weights-only ``torch.load`` that raised
+    ``TypeError`` without ``weights_only`` (a full unpickling where torch's
+    default is False), and reads no TorchScript archive; its conversions of
+    release formats and its position-embedding resizing are kept.
     """
-    kind = weights_file_kind(path)
-    if kind == 'torchscript' and not quick_gelu:
-        raise WeightsFileError(f'{path} is an OpenAI CLIP archive, trained with QuickGELU, but '
-                               f'{name} uses GELU: {fix}')
+    from open_clip import factory
+    own = factory.load_state_dict
+    factory.load_state_dict = lambda checkpoint_path, *args, **kwargs: read(str(checkpoint_path))
     try:
-        if kind == 'torchscript':
-            model.load_state_dict(_torchscript_state_dict(path, model), strict=True)
-        else:
-            open_clip.load_checkpoint(model, path, strict=True, weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise WeightsFileError(
-            f'Refused to load {path}: it holds a pickled object that torch\'s weights-only '
-            f'loader does not admit, and loading it could run code '
-            f'({weights_only_reason(err)}). {_EXPECTED}') from None
-    except RuntimeError as err:  # open_clip / torch: missing, unexpected or mis-sized keys
+        yield
+    finally:
+        factory.load_state_dict = own
+
+
+def _safe_read(path: str) -> Dict[str, torch.Tensor]:
+    """A weights file open_clip downloaded, read as :func:`_read_state_dict` reads any."""
+    return _read_state_dict(path, weights_file_kind(path))
+
+
+def _load_file(model: nn.Module, path: str, kind: str,
+               state_dict: Optional[Dict[str, torch.Tensor]], name: str) -> None:
+    """Load the weights ``state_dict`` read from ``path`` into ``model`` through open_clip's
+    conversions; big_vision's ``.npz`` (SigLIP) through open_clip's NumPy reader, which
+    unpickles nothing."""
+    if kind == 'numpy' and not hasattr(getattr(model, 'visual', None), 'trunk'):
+        raise WeightsFileError(f'{path} is a NumPy file: open_clip reads those as big_vision '
+                               f'(SigLIP) checkpoints into its timm-based SigLIP models only, and '
+                               f'{name} is not one. {_EXPECTED}')
+    try:
+        if kind == 'numpy':
+            open_clip.load_checkpoint(model, path, strict=True)
+            return
+        fitted = _fit_state_dict(path, kind, state_dict, model)
+        with _open_clip_reads(lambda _: fitted):
+            open_clip.load_checkpoint(model, path, strict=True)
+    except WeightsFileError:
+        raise
+    except (RuntimeError, KeyError, ValueError) as err:  # missing, unexpected, mis-sized keys
         raise WeightsFileError(f'{path} does not fit {name}: {str(err).strip()[:1000]}\n'
                                'Choose the model the weights were saved from '
                                '(model_name or model_cfg).') from err
@@ -231,10 +320,16 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
             'demo and the tests, meaningless for real data')
         return (model or open_clip.create_model(model_name)).eval()
     if osp.isfile(weights):
+        # the file is read and checked before the model is built: a bad file fails at once
+        kind = weights_file_kind(weights)
+        if kind == 'torchscript' and not quick_gelu:
+            raise WeightsFileError(f'{weights} is an OpenAI CLIP archive, trained with QuickGELU, '
+                                   f'but {name} uses GELU: {fix}')
+        state_dict = _read_state_dict(weights, kind) if kind != 'numpy' else None
         if model is None:
             with _without_random_init_warning():  # the file's weights replace them next
                 model = open_clip.create_model(model_name)
-        _load_file(model, weights, quick_gelu, name, fix)
+        _load_file(model, weights, kind, state_dict, name)
         return model.eval()
     tag = model is None and open_clip.get_pretrained_cfg(model_name, weights)
     if not tag:
@@ -250,7 +345,8 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
                          f'{trained}, but the model uses {built}: use {other!r}')
     offline = _hub_unreachable()
     try:
-        with _hub_offline(offline):  # offline: open_clip's cache, or an error at once
+        # offline: open_clip's cache, or an error at once; the file read as any other
+        with _hub_offline(offline), _open_clip_reads(_safe_read):
             return open_clip.create_model(model_name, pretrained=weights).eval()
     except RuntimeError as err:
         why = ('no network reaches the Hugging Face hub (or HF_HUB_OFFLINE is set) and they '
