@@ -375,7 +375,9 @@ def test_hostile_torchscript_archives_run_no_code_on_any_weights_path(hostile_ar
         for build in paths:
             with pytest.raises(WeightsFileError, match=re.escape(path)):
                 build()
-        assert open(victim).read() == 'content-of-victim', kind
+        with open(victim, 'rb') as f:
+            data = f.read()
+        assert data == b'content-of-victim', (kind, data)
     # the check can fail: TorchScript itself runs the archives' code
     torch.jit.load(hostile_archives['setstate'])
     assert open(victim, 'rb').read().startswith(b'\x00\x00\x80?'), 'no code ran: no test'
@@ -394,7 +396,8 @@ def test_mmaction_init_recognizer_runs_no_archive_code(hostile_archives, safe_lo
     cfg.model.clip.model_cfg.quick_gelu = True  # OpenAI's activation: the archive is read
     with pytest.raises(WeightsFileError, match='holds a dict \\(empty\\), not a state dict'):
         init_recognizer(cfg, device='cpu')
-    assert open(victim).read() == 'content-of-victim'
+    with open(victim, 'rb') as f:
+        assert f.read() == b'content-of-victim'
 
 
 def test_openai_archive_is_read_as_data_equal_to_torchscripts_own_reading(tiny_openai_archive):
