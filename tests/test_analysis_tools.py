@@ -199,6 +199,85 @@ def test_run_demo_is_the_cross_validation_of_both_demo_models(tmp_path, capsys):
     assert root in str(bad.value) and 'num_folds' in str(bad.value)
 
 
+def _own_dfew_folder(root):
+    """A DFEW-layout folder the demo generator did not write: real photos filmed by a panning
+    camera (ous_mm.testing.release_like_dataset), 8 training clips (two per class: one of each
+    is held out for validation) and 2 test clips."""
+    from ous_mm.testing.release_like_dataset import make_release_like_dataset
+    make_release_like_dataset(str(root), num_clips=10, size=(96, 64), seconds=1, fps=8,
+                              codec='mp4v', face_size=64)
+    for split, rows in (('train', [(i + 1, i // 2 + 1) for i in range(8)]),
+                        ('test', [(9, 1), (10, 2)])):
+        (root / 'EmoLabel_DataSplit' / f'{split}(single-labeled)' / 'set_1.csv').write_text(
+            'video_name,label\n' + ''.join(f'{v},{label}\n' for v, label in rows))
+
+
+def test_run_demo_trains_and_tests_both_models_on_a_dfew_folder_of_ones_own(tmp_path, capsys):
+    import glob
+    import runpy
+    import shutil
+
+    from mmaction.registry import DATASETS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from conftest import REPO
+    init_default_scope('mmaction')
+    root, work = tmp_path / 'mine', tmp_path / 'work'
+    _own_dfew_folder(root)
+    shutil.rmtree(root / 'Clip' / 'clip_224x224')  # no release crops: the faces are detected
+    capsys.readouterr()
+    # loading in the main process: no worker processes to start for this tiny set
+    run_here('tools/run_demo.py', '--data-root', str(root), '--work-dir', str(work),
+             '--epochs', '1', *demo_options(str(root), workers=0))
+    stdout = capsys.readouterr().out
+    assert 'running tools/detect_faces.py' in stdout and 'faces: detected' in stdout
+    assert len(glob.glob(str(root / 'face_boxes' / '*.json'))) == 10
+    table = open(work / 'demo_results.md').read()
+    assert [line for line in table.splitlines() if line] == [
+        line for line in stdout[stdout.index('| metric'):].splitlines() if line]
+    assert f'Data {root}, folds 1 (one fold).' in table and 'Face-only UAR' not in table
+    rows = {line.split('|')[1].strip(): line for line in table.splitlines() if '|' in line}
+    ous, face, diff = [float(c) for c in rows['UAR'].split('|')[2:5]]
+    assert diff == pytest.approx(ous - face, abs=0.01)
+    for name in ('OUS', 'face-only'):
+        with open(work / name / 'fold_1' / 'test_metrics.json') as f:
+            assert json.load(f)['clips'] == 2
+
+    # with the release's crops, they are the face stream: each model's config reads them
+    crops_root = tmp_path / 'with_crops'
+    _own_dfew_folder(crops_root)
+    tool = runpy.run_path(osp.join(REPO, 'tools', 'run_demo.py'))
+    assert tool['check_dfew_layout'](str(crops_root), [1]) == 'Clip/clip_224x224'
+    for name in ('OUS', 'face-only'):
+        cfg = Config.fromfile(tool['own_folder_config'](name, str(tmp_path / 'work_crops'),
+                                                        'Clip/clip_224x224'))
+        for split in ('train', 'val', 'test'):
+            dataset = cfg[f'{split}_dataloader'].dataset
+            assert dataset.face_crop_dir == 'Clip/clip_224x224'
+            steps = [t['type'] for t in dataset.pipeline]
+            assert steps[3:5] == ['LoadReleasedFaceCrops', 'LoadFaceBoxes']
+        dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=str(crops_root)))
+        # the face stream of test clip 00009: each sampled frame's face is one of its crops
+        crops = [cv2.resize(cv2.imread(path), (cfg.image_size, ) * 2,
+                            interpolation=cv2.INTER_AREA)[..., ::-1].transpose(2, 0, 1)
+                 for path in glob.glob(str(crops_root / 'Clip' / 'clip_224x224' / '00009' /
+                                           '*.jpg'))]
+        for face in dataset[0]['inputs']['face_imgs'].numpy():
+            assert any(np.array_equal(face, crop) for crop in crops)
+
+    # a folder of another shape: the error names what is missing
+    other = tmp_path / 'other'
+    (other / 'Clip' / 'original').mkdir(parents=True)
+    (other / 'notes.txt').write_text('not a dataset')
+    with pytest.raises(SystemExit) as bad:
+        run_here('tools/run_demo.py', '--data-root', str(other), '--work-dir', str(work))
+    assert re.search(r'other is not a DFEW-layout folder: it has no Clip/original/ with the '
+                     r'whole-scene clips NNNNN.mp4; no EmoLabel_DataSplit/train\(single-labeled\)/'
+                     r'set_1.csv .*; no EmoLabel_DataSplit/test\(single-labeled\)/set_1.csv',
+                     str(bad.value)), bad.value
+
+
 def test_plateau_epoch():
     from ous_mm.apis.cross_validation import plateau_epoch
     assert plateau_epoch({1: 10.0, 2: 90.0, 3: 100.0, 4: 95.0, 5: 100.0, 6: 100.0}) == 5
