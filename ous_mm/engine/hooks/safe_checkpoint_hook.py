@@ -331,7 +331,8 @@ class SafeCheckpointHook(CheckpointHook):
         if (osp.realpath(osp.dirname(path)) == osp.realpath(folder)
                 and osp.isfile(path) and is_marked_checkpoint(path)):
             os.remove(path)
-            print_log(f'Removed {path}: {why}.', logger='current')
+            print_log(f'Removed the replaced checkpoint {path}.' if why == 'replaced' else
+                      f'Removed {path}: {why}.', logger='current')
         elif osp.lexists(path):
             print_log(f'Kept {path} ({why}): not a checkpoint that ous-mm wrote in this run\'s '
                       f'folder {folder}.', logger='current', level=logging.WARNING)
