@@ -13,8 +13,15 @@ ARCFACE_TEMPLATE = ((0.341916, 0.461574), (0.656534, 0.459834), (0.500225, 0.640
 def alignment_matrix(landmarks: np.ndarray, template: Sequence[Sequence[float]],
                      size: int) -> np.ndarray:
     """The 2 x 3 similarity transform (rotation, uniform scale, shift) of five landmarks onto
-    ``template`` x ``size``, fitted by OpenCV (``estimateAffinePartial2D``, LMedS: a landmark
-    far off the others' fit, e.g. a mouth corner of a wide smile, does not tilt the face).
+    ``template`` x ``size``: the least-squares fit of all five points (Umeyama's; the
+    alignment of ArcFace-style crops).
+
+    Every point counts: a robust fit (e.g. LMedS) fits some points exactly and leaves the
+    others out, so which points it keeps, and with them the face's tilt, jumps between
+    neighbouring frames. A similarity is linear in ``(a, b, tx, ty)`` (``u = a x - b y + tx``,
+    ``v = b x + a y + ty``), so the fit is one linear least-squares solve. The landmarks
+    come smoothed over time with the boxes (``smooth_track``); the fit is continuous in
+    them, so the crops are too.
 
     Args:
         landmarks (np.ndarray): ``5 x 2`` points in the frame.
@@ -24,12 +31,19 @@ def alignment_matrix(landmarks: np.ndarray, template: Sequence[Sequence[float]],
     Returns:
         np.ndarray: ``2 x 3`` float32 matrix from frame to crop coordinates.
     """
-    src = np.asarray(landmarks, np.float32).reshape(-1, 2)
-    dst = np.asarray(template, np.float32).reshape(-1, 2) * size
-    matrix, _ = cv2.estimateAffinePartial2D(src, dst, method=cv2.LMEDS)
-    if matrix is None:  # degenerate points (all on one spot): no transform fits
-        raise ValueError(f'cannot align the face landmarks {src.tolist()}')
-    return matrix.astype(np.float32)
+    src = np.asarray(landmarks, np.float64).reshape(-1, 2)
+    dst = np.asarray(template, np.float64).reshape(-1, 2) * size
+    if len(src) != len(dst) or not np.isfinite(src).all():
+        raise ValueError(f'cannot align the face landmarks {src.tolist()}: expected '
+                         f'{len(dst)} finite (x, y) points')
+    x, y = src[:, 0], src[:, 1]
+    one, zero = np.ones_like(x), np.zeros_like(x)
+    system = np.concatenate([np.stack([x, -y, one, zero], 1), np.stack([y, x, zero, one], 1)])
+    (a, b, tx, ty), _, rank, _ = np.linalg.lstsq(system, np.concatenate([dst[:, 0], dst[:, 1]]),
+                                                 rcond=None)
+    if rank < 4:  # degenerate points (all on one spot): no rotation or scale fits
+        raise ValueError(f'cannot align the face landmarks {src.tolist()}: they coincide')
+    return np.array([[a, -b, tx], [b, a, ty]], np.float32)
 
 
 def align_face(frame: np.ndarray, landmarks: np.ndarray, size: int,
