@@ -398,7 +398,8 @@ def test_prompt_learner_shared_prefix_is_the_same_computation():
     weights = torch.randn_like(features[0])
     for learner, feature in zip(learners, features):
         (feature * weights).sum().backward()
-    assert torch.allclose(separate.ctx.grad, packed.ctx.grad, atol=1e-5)
+    # gradients up to about 20: float rounding differs by up to 2e-5 (torch 2.6 and 2.9)
+    assert torch.allclose(separate.ctx.grad, packed.ctx.grad, atol=1e-4)
     assert packed.ctx.grad.abs().sum() > 0
     # one class's prompt alone, packed, gives that class's feature: no leak between classes
     alone = MODELS.build(dict(type='CoOpPromptLearner', class_names=names[1:2], n_ctx=5,
