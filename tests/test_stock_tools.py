@@ -168,12 +168,15 @@ def test_mim_run(trained):
 STOCK_TSN = 'recognition/tsn/tsn_imagenet-pretrained-r50_8xb32-1x1x3-100e_kinetics400-rgb.py'
 
 
+# two processes of MMAction2's tools with a ResNet at 224 px: a minute or more (make test-slow)
+@pytest.mark.slow
 def test_mim_train_and_test_of_a_stock_tsn(tmp_path):
     """`mim train mmaction` then `mim test mmaction` of a stock model, in processes that never
     import ous_mm before the test loads its checkpoint: on torch >= 2.6 that load needs the
     allow-list of the environment's start-up file (`python -m ous_mm_safe_load enable`,
     tools/install.sh); without it, `Weights only load failed` (test_compat.py)."""
     import mmaction
+
     from ous_mm.testing import make_smoke_dataset
     data = str(tmp_path / 'smoke')
     make_smoke_dataset(data, num_classes=3, train_per_class=2, val_per_class=1, num_frames=8)

@@ -115,6 +115,14 @@ step "install the drn stand-in for every process of the environment"
 # answers for that folder only when it is missing; the line does nothing once ous-mm is
 # uninstalled.
 "$VENV/bin/python" -m ous_mm_drn enable
+
+step "install safe checkpoint loading for every process of the environment"
+# torch >= 2.6 loads with weights_only=True, which refuses MMEngine 0.10's own checkpoints
+# (HistoryBuffer, numpy values): `mim test mmaction` of a stock model would fail in a process
+# that never imports ous_mm. `python -m ous_mm_safe_load enable` writes a start-up file that
+# allow-lists those types (ous_mm.fileio.pickle_allow_list) at a process's first checkpoint
+# load, keeping weights_only on; start-up itself imports nothing (ous_mm_safe_load.py).
+"$VENV/bin/python" -m ous_mm_safe_load enable
 SITE="$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")"
 
 step "link the package where mim and MMEngine look for installed packages"

@@ -9,6 +9,7 @@ restricted form of a builtin (``getattr``, ``bytes``, ``_codecs.encode``) admits
 those files make and raises :class:`DisallowedPickleError` for any other.
 """
 import codecs
+import importlib
 import io
 import pickle
 from typing import Any, Callable, Dict, List, Tuple, Union
@@ -40,7 +41,11 @@ def numpy_globals() -> Dict[Tuple[str, str], Any]:
     Returns:
         dict: The globals.
     """
-    multiarray = (np._core if hasattr(np, '_core') else np.core).multiarray
+    # by version, not hasattr(np, '_core'): NumPy 1.26 has a numpy._core package too (to read
+    # 2.x pickles), an attribute of numpy once imported, without a multiarray attribute
+    multiarray = importlib.import_module(
+        'numpy._core.multiarray' if int(np.__version__.split('.')[0]) >= 2 else
+        'numpy.core.multiarray')
     found = {(f'{package}.multiarray', n): getattr(multiarray, n)
              for package in ('numpy.core', 'numpy._core') for n in _NUMPY_MULTIARRAY}
     found[('numpy', 'ndarray')] = np.ndarray
