@@ -22,7 +22,7 @@ from ous_mm.apis.loading import parse_cfg_options
 from ous_mm.datasets import FaceSceneSplit, LoadFaceBoxes
 from ous_mm.datasets.face_alignment import ARCFACE_TEMPLATE, align_face, alignment_matrix
 from ous_mm.datasets.face_box_cache import find_box_file, write_boxes
-from ous_mm.datasets.face_track import select_track, smooth_track
+from ous_mm.datasets.face_track import link_tracks, select_track, smooth_track, track_evidence
 from ous_mm.face_detectors import face_rows
 from ous_mm.registry import FACE_DETECTORS
 from ous_mm.testing import make_demo_dataset, package_face_file, write_video
@@ -250,6 +250,19 @@ def test_select_track_links_by_continuity_and_keeps_the_strongest():
     np.testing.assert_allclose(track[[0, 1, 3, 4, 5], 0], [10, 15, 25, 30, 35])
     # a face that jumps half the frame is another person: a new track
     assert select_track([a, _shift(a, 300)])[1]['tracks'] == 2
+
+
+def test_a_track_survives_a_cut_where_its_face_returns():
+    """A (large) is seen, then a cut to a shot of B alone (larger than A there), then A again
+    where it was: one track for A over the whole stretch, the subject."""
+    a = face_rows([[100, 50, 160, 110]], [0.99])
+    b = face_rows([[300, 40, 380, 120]], [0.99])
+    frames = [a] * 5 + [b] * 4 + [_shift(a, 8)] * 5
+    tracks = link_tracks(frames)
+    assert [sorted(t) for t in tracks] == [[0, 1, 2, 3, 4, 9, 10, 11, 12, 13], [5, 6, 7, 8]]
+    assert max(tracks, key=track_evidence) is tracks[0]
+    track, info = select_track(frames)
+    assert info['frames'] == 10 and np.isnan(track[5:9]).all()
 
 
 def test_smooth_track_removes_jitter_keeps_gaps_and_missing_landmarks():

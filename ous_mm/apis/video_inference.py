@@ -213,13 +213,12 @@ def face_loader(model: nn.Module) -> Optional[LoadFaceBoxes]:
     return next((t for t in prepare.transforms if isinstance(t, LoadFaceBoxes)), None)
 
 
-def choose_subject(rows: np.ndarray, frame_inds: np.ndarray,
-                   subject: Union[None, int, Sequence[float]]) -> int:
+def choose_subject(rows: np.ndarray, subject: Union[None, int, Sequence[float]]) -> int:
     """The track to recognise among ``rows`` (``K x N x 15``, strongest first).
 
     Args:
-        rows (np.ndarray): The tracks' face rows in the sampled frames.
-        frame_inds (np.ndarray): The sampled frames.
+        rows (np.ndarray): The tracks' face rows in the sampled frames (in
+            time order).
         subject (None | int | Sequence[float]): ``None``: the strongest track
             (most evidence, as within a clip); an int: that track (``0`` is
             the strongest); ``(x, y)``: the track of the first face (in time)
@@ -275,10 +274,10 @@ def video_face_tracks(model: nn.Module,
         chunk (int): Frames decoded and detected at a time. Defaults to 32.
 
     Returns:
-        VideoFaceTracks, optional: ``None`` where no tracking is needed: the
-        video's faces come from its face-box cache file (made by
-        ``tools/detect_faces.py``: its subject's track over the whole video
-        already) and no other ``subject`` is asked for.
+        VideoFaceTracks, optional: ``None`` where the pipeline's own faces
+        are the video's and no other ``subject`` is asked for: its face-box
+        cache file (made by ``tools/detect_faces.py``: the subject's track
+        over the whole video already), or a pipeline without a detector.
 
     Raises:
         ValueError: ``subject`` is given but the test pipeline has no face
@@ -316,7 +315,7 @@ def video_face_tracks(model: nn.Module,
             rows[k, t] = row
     if not tracks and subject is not None:
         raise ValueError(f'subject {subject}: no face was found in {video}')
-    return VideoFaceTracks(inds, rows, choose_subject(rows, inds, subject),
+    return VideoFaceTracks(inds, rows, choose_subject(rows, subject),
                            f'detected by {loader.face_detector.name}, linked over the video')
 
 
@@ -371,7 +370,7 @@ def inference_video(model: nn.Module,
     if tracks is None:
         tracks = video_face_tracks(model, video, window, subject)
     elif subject is not None:
-        tracks = tracks._replace(subject=choose_subject(tracks.rows, tracks.frame_inds, subject))
+        tracks = tracks._replace(subject=choose_subject(tracks.rows, subject))
     reader = VideoFrames(video)
     num_frames, fps = reader.num_frames, reader.fps
     prepare, pack = frames_pipeline(model.cfg.test_pipeline)
