@@ -104,7 +104,7 @@ def main() -> None:
     try:
         tracks = video_face_tracks(model, args.video, args.window, args.subject)
     except ValueError as error:
-        raise SystemExit(f'--subject {args.subject}: {error}')
+        raise SystemExit(f'--subject: {error}')
     scores, polarities, done, unreadable = [], [], 0, None
     # written under a temporary name: --out appears only once the video is complete
     with atomic_path(args.out) as tmp:
