@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+import re
 import shutil
 
 import numpy as np
@@ -20,7 +21,7 @@ from ous_mm.datasets import CachedViewSampler, FeatureCache, FeatureCacheError
 from ous_mm.datasets.cached_view_sampler import epoch_views
 from ous_mm.datasets.feature_cache_fingerprint import clip_content, clip_key, content_change
 from ous_mm.datasets.feature_views import TEST_VIEW, run_pipeline, seeded, view_seed
-from conftest import DEMO_CONFIG, REPO, run_here
+from conftest import DEMO_CONFIG, REPO, run, run_here
 
 init_default_scope('mmaction')
 CACHED_CONFIG = osp.join(REPO, 'configs', 'ous', 'ous_vit-tiny-random_1xb16-20e_demo-cached.py')
@@ -354,7 +355,8 @@ def test_cache_of_another_encoder_is_refused(cache_setup, other_weights, tmp_pat
         torch.use_deterministic_algorithms(deterministic)
     message = str(error.value)
     assert f'the feature cache {cache} is stale' in message
-    assert "encoder.weights: '" in message and 'in this model' in message
+    # the cached model builds no image tower: its CLIP's text tower tells the other encoder
+    assert "encoder.text_weights: '" in message and 'in this model' in message
 
 
 def test_cache_of_other_settings_is_refused(cache_setup):
@@ -381,12 +383,22 @@ def test_single_view_config_and_benchmark_smoke(cache_setup, capsys):
              '--batch-size', '4', '--cache-config', CACHED_CONFIG, '--cache-dir', cache,
              '--cfg-options', *[f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS])
     out = capsys.readouterr().out
-    for row in ('training step (s)', 'encoder-only forward (s)', 'step / encoder-only',
-                'training clips/s', 'inference clips/s', 'peak resident memory (MiB)',
-                'epoch, live (s)', 'epoch, from cache (s)', 'live / cache',
-                'epoch CPU s, one process: cache', 'live / cache, CPU time', 'load average'):
+    for row in ('training step, CPU s', 'encoder-only forward, CPU s',
+                'step / encoder-only, CPU time', 'training clips/s', 'inference clips/s',
+                'peak resident memory (MiB)', 'epoch, live (s)', 'epoch, from cache (s)',
+                'live / cache', 'epoch CPU s, one process: cache', 'live / cache, CPU time',
+                'load average'):
         assert row in out
-    assert 'loading and collation' in out and 'optimizer' in out
+    assert 'loading and collation' in out
+    # the step's phases, timed around the model's own modules, add up to the step
+    step = float(re.search(r'training step, CPU s +([\d.]+)', out).group(1))
+    phases = {name: float(re.search(rf'  {name}, CPU s +(-?[\d.]+)', out).group(1)) for name in (
+        'preprocessing', 'frozen image encoder', 'text encoder', 'neck', 'heads and losses',
+        'backward', 'optimizer')}
+    assert all(phases[n] > 0 for n in ('frozen image encoder', 'text encoder', 'neck',
+                                       'backward', 'optimizer')), phases
+    assert phases['heads and losses'] >= 0, phases
+    assert sum(phases.values()) == pytest.approx(step, abs=1e-3)
 
 
 def test_content_fingerprint_covers_the_release_crops(tmp_path):
@@ -462,3 +474,28 @@ def test_encoder_settings_are_recorded_as_earlier_caches_recorded_them():
     paper = Config.fromfile(osp.join(REPO, 'configs', 'ous_dfew.py')).model
     assert encoder_fingerprint(model, paper)['backbone'] == dict(
         type='FrozenCLIPVision', early_block=4, model_name='ViT-L-14-quickgelu')
+
+
+def test_a_random_encoder_without_a_seed_resumes_in_another_process(cache_setup, tmp_path):
+    """A config that sets no seed (the paper's, with model.clip.weights=random) gets the same
+    random CLIP in every process (model.clip.seed, 0 by default): an interrupted extraction
+    resumes in another process, and training from its cache, under another random Runner seed,
+    accepts it. (The demo config draws its CLIP from the run's seed: clip.seed=0 here.)"""
+    root, _ = cache_setup
+    cache = str(tmp_path / 'features')
+    no_seed = ('randomness.seed=None', 'model.clip.seed=0')
+    options = [f'{s}_dataloader.dataset.data_root={root}' for s in SPLITS] + list(no_seed)
+    run_here('tools/extract_features.py', DEMO_CONFIG, '--out', cache, '--views', '1',
+             '--num-workers', '0', '--cfg-options', *options)
+    files = FeatureCache(cache, 'r+')
+    files.clear('train', [0, 1, 2])  # as an interrupted run leaves them
+    del files
+    resumed = run(['python', 'tools/extract_features.py', DEMO_CONFIG, '--out', cache, '--views',
+                   '1', '--num-workers', '0', '--cfg-options', *options])
+    assert re.search(r'\d+ views, \d+ cached, 3 to do', resumed.stdout), resumed.stdout
+    assert not FeatureCache(cache).missing_rows('train')
+    run_here('tools/train.py', CACHED_CONFIG, '--work-dir', str(tmp_path / 'work'),
+             '--cfg-options', 'train_cfg.max_epochs=1', *no_seed, *[
+                 f'{s}_dataloader.dataset.{key}={value}' for s in SPLITS
+                 for key, value in (('cache_dir', cache), ('source.data_root', root))])
+    assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')

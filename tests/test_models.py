@@ -406,3 +406,37 @@ def test_prompt_learner_shared_prefix_is_the_same_computation():
                               clip=dict(model_cfg=TINY, weights='random'), shared_prefix=True))
     alone.load_state_dict(separate.state_dict())
     assert torch.allclose(alone()[0], features[0][1], atol=1e-6)
+
+
+def test_random_clip_is_drawn_from_its_seed_and_builds_without_its_image_tower(tmp_path):
+    """Random weights come from ``seed`` (the same whatever the global seed, which they leave as
+    it was; ``seed=None`` draws them from it), and a CLIP built without its image tower has the
+    same text tower, from random weights and from a file, and no image weights."""
+    from ous_mm.models.utils import build_open_clip
+    from ous_mm.models.utils.open_clip_builder import NoImageTower
+
+    def built(global_seed, **kwargs):
+        torch.manual_seed(global_seed)
+        before = torch.get_rng_state()
+        clip = build_open_clip(weights=kwargs.pop('weights', 'random'), model_cfg=TINY, **kwargs)
+        return clip, torch.equal(before, torch.get_rng_state())
+
+    def same(a, b, text_only=False):
+        keys = [k for k in a.state_dict() if not (text_only and k.startswith('visual.'))]
+        return all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in keys)
+
+    (full, untouched), (again, _) = built(1), built(2)
+    assert untouched and same(full, again)
+    assert not same(full, built(0, seed=7)[0])
+    (legacy, untouched), (other, _) = built(1, seed=None), built(2, seed=None)
+    assert not untouched and not same(legacy, other)
+    for seed, reference in ((0, full), (None, legacy)):
+        text, _ = built(1, seed=seed, image_tower=False)
+        assert isinstance(text.visual, NoImageTower) and same(reference, text, text_only=True)
+        assert not any(k.startswith('visual.') for k in text.state_dict())
+    path = str(tmp_path / 'clip.pt')
+    torch.save(legacy.state_dict(), path)
+    text, _ = built(3, weights=path, image_tower=False)
+    assert same(legacy, text, text_only=True) and not list(text.visual.parameters())
+    with pytest.raises(RuntimeError, match='built without its image tower'):
+        text.visual(torch.zeros(1, 3, 64, 64))

@@ -421,8 +421,10 @@ def test_demo_on_a_video_with_an_undecodable_tail_keeps_its_output(trained, tmp_
     ('configs/ous_ferv39k.py', 'configs/ous/ous_vit-l14_1xb16-60e_ferv39k-cached.py')])
 def test_a_paper_model_trained_from_the_cache_loads_into_its_live_config(live, cached):
     """The paper's cached configs build the live model but for the data preprocessor and the
-    packed prompts, so their checkpoints load (strict) into the live config that
-    init_recognizer and tools/test.py use on videos (a small stand-in CLIP here)."""
+    frozen image encoder, which they neither build nor load (the fingerprint of its weights
+    stands for it), so their checkpoints load (strict) into the live config that
+    init_recognizer and tools/test.py use on videos, if that has the same frozen weights (a
+    small stand-in CLIP here)."""
     # early block 4; the paper's 64 context tokens + class names need CLIP's 77 positions; the
     # heads take ViT-L's 768-wide joint embedding
     stand_in = dict(TINY, embed_dim=768, vision_cfg=dict(TINY['vision_cfg'], layers=4),
@@ -434,16 +436,37 @@ def test_a_paper_model_trained_from_the_cache_loads_into_its_live_config(live, c
         torch.manual_seed(0)
         models.append(MODELS.build(cfg.model))
     live_model, cached_model = models
-    assert not live_model.cls_head.prompt_learner.shared_prefix
+    # both encode the class prompts packed
+    assert live_model.cls_head.prompt_learner.shared_prefix
     assert cached_model.cls_head.prompt_learner.shared_prefix
     # frames in live, cached features in from the cache
     assert set(live_model.data_preprocessor.preprocessors) == {'face_imgs', 'scene_imgs'}
     assert set(cached_model.data_preprocessor.preprocessors) == {
         'face_feat', 'scene_feat', 'early_feat'}
+    # the cached model holds no image tower: not as its backbone, not inside its CLIP
+    image_tower = sum(p.numel() for p in live_model.backbone.parameters())
+    assert image_tower > 0 and not list(cached_model.backbone.parameters())
+    assert not [n for n, _ in cached_model.named_modules() if n.endswith('visual')]
+    assert (sum(p.numel() for p in live_model.parameters())
+            - sum(p.numel() for p in cached_model.parameters())) == image_tower
+    # what FeatureCacheCheckHook sets from the cache this live model extracted
+    cached_model.backbone.frozen_fingerprint = live_model.backbone.frozen_fingerprint
     state = {k: v for k, v in cached_model.state_dict().items()
              if not k.startswith('data_preprocessor.')}
     live_keys = {k for k in live_model.state_dict() if not k.startswith('data_preprocessor.')}
-    assert set(state) == live_keys
-    live_model.load_state_dict(state, strict=False)
+    # the random frozen weights: the image tower's are the live model's own (checked by their
+    # fingerprint), the text tower's travel in the checkpoint
+    assert set(state) - live_keys == {'backbone.frozen_fingerprint'}
+    assert {k for k in live_keys - set(state)} == {
+        k for k in live_keys if k.startswith('backbone.visual.')}
+    live_model.load_state_dict(dict(state, **{
+        k: v for k, v in live_model.state_dict().items() if k.startswith('data_preprocessor.')}))
     for key, value in state.items():
-        assert torch.equal(live_model.state_dict()[key], value), key
+        if key != 'backbone.frozen_fingerprint':
+            assert torch.equal(live_model.state_dict()[key], value), key
+    # a live model with other frozen image weights refuses the checkpoint
+    cfg = Config.fromfile(osp.join(REPO, live))
+    cfg.model.clip.update(weights='random', model_cfg=stand_in, seed=1)
+    other = MODELS.build(cfg.model)
+    with pytest.raises(RuntimeError, match='the checkpoint was trained with frozen weights'):
+        other.load_state_dict(state, strict=False)

@@ -15,9 +15,11 @@ cached_data_preprocessor = dict(
     type='MultiModalDataPreprocessor',
     preprocessors=dict(face_feat=cached_feature, scene_feat=cached_feature,
                        early_feat=cached_feature))
-# the leaf config's model: features in, and the class prompts' shared [SOS] + context prefix
-# encoded once (CoOpPromptLearner(shared_prefix=True): the same computation in a third of the
-# text encoder's work on the demo, a fifth on the paper's)
+# the leaf config's model: features in, no image encoder (its CLIP is built without the image
+# tower; the fingerprint of the tower's weights comes from the cache's record), and the class
+# prompts' shared [SOS] + context prefix encoded once (CoOpPromptLearner(shared_prefix=True), as
+# the paper's model does; the demo's live config keeps the prompts separate)
 cached_model = dict(
+    backbone=dict(type='CachedFeatureEncoder', _delete_=True),
     data_preprocessor=dict(cached_data_preprocessor, _delete_=True),
     cls_head=dict(prompt_learner=dict(shared_prefix=True)))

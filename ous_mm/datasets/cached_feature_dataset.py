@@ -173,14 +173,25 @@ class CachedFeatureDataset(BaseDataset):
     def check_encoder(self, model: nn.Module, model_cfg: dict) -> None:
         """Raise unless the cache was extracted by this model's frozen encoder.
 
+        A model without its image encoder (``CachedFeatureEncoder``) is
+        compared by its CLIP settings and any loaded checkpoint's fingerprint,
+        then takes the cache's record of the encoder's weights (what its
+        checkpoints carry).
+
         Args:
             model (nn.Module): The built model, weights loaded.
             model_cfg (dict): Its config.
         """
+        # a model without its image encoder (CachedFeatureEncoder) has the cache's record of it
+        record = None if getattr(model.backbone, 'takes_clip', True) else self.cache_meta[
+            'encoder']
         diffs = fingerprint_differences(
-            self.cache_meta, dict(encoder=encoder_fingerprint(model, model_cfg)), 'in this model')
+            self.cache_meta, dict(encoder=encoder_fingerprint(model, model_cfg, record)),
+            'in this model')
         if diffs:
             raise FeatureCacheError(
                 f'the feature cache {self.cache_dir} is stale (made with other settings): '
                 f'{_shown(diffs)}. Rebuild it for these settings: '
                 f'{rebuild_hint(self.cache_dir)}; or go back to the settings it was made with')
+        if record is not None:  # what its checkpoints will carry
+            model.backbone.frozen_fingerprint = record['weights']

@@ -31,7 +31,9 @@ import numpy as np
 
 from ..fileio import AtomicLocalBackend
 
-VERSION = 3  # 3: clips.json records each video's stat and whole-content hash
+# 3: clips.json records each video's stat and whole-content hash; 4: meta.json the text tower's
+# fingerprint (a model without its image encoder is checked by it)
+VERSION = 4
 PARTS = ('train', 'test')
 FEATURES = ('face', 'scene', 'early')
 DTYPES = dict(face=np.float16, scene=np.float16, early=np.float16, frames=np.int32)

@@ -24,9 +24,9 @@ import torch.nn as nn
 from .face_box_cache import box_file, video_key
 
 # Encoder settings (the backbone's and the CLIP's) left out of the fingerprint: the weights
-# count by their content instead (a moved file is the same encoder; another file or random seed
-# is not); the others do not change the features.
-NOT_FEATURE_KEYS = ('weights', 'save_weights', 'init_cfg')
+# (and the seed of random ones) count by their content instead (a moved file is the same
+# encoder; another file or random draw is not); the others do not change the features.
+NOT_FEATURE_KEYS = ('weights', 'seed', 'save_weights', 'init_cfg')
 
 
 def jsonable(obj: Any) -> Any:
@@ -34,25 +34,42 @@ def jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-def encoder_fingerprint(model: nn.Module, model_cfg: dict) -> dict:
+def encoder_fingerprint(model: nn.Module, model_cfg: dict,
+                        record: Optional[dict] = None) -> dict:
     """What the cached features depend on in the model.
 
     Args:
         model (nn.Module): The built ``OUSRecognizer`` (weights loaded).
         model_cfg (dict): Its config (the CLIP's and the backbone's settings).
+        record (dict, optional): A cache's record of its encoder (``meta.json``'s
+            ``encoder``), for a model without its image encoder
+            (``CachedFeatureEncoder``): the encoder's settings are then the
+            record's but for the CLIP's (``model.clip``: its text tower is built
+            from them), and its weights the fingerprint of a checkpoint loaded
+            into the model, else the record's.
 
     Returns:
         dict: ``weights`` (the backbone's ``frozen_fingerprint``: computed once
-        per model, as checkpoints record it), ``backbone`` (the CLIP's settings,
+        per model, as checkpoints record it), ``text_weights`` (the prompt
+        learner's: the text tower of the same CLIP, which a model without its
+        image encoder is checked by), ``backbone`` (the CLIP's settings,
         ``model.clip``, and the backbone's config in one dict, as caches have
         always recorded them; less ``NOT_FEATURE_KEYS``), ``num_frames``,
         ``scene_stride`` and ``streams``.
     """
-    settings = {**model_cfg.get('clip', {}), **model_cfg['backbone']}
+    prompt_learner = getattr(getattr(model, 'cls_head', None), 'prompt_learner', None)
+    if record is None:
+        settings = {**model_cfg.get('clip', {}), **model_cfg['backbone']}
+        weights = model.backbone.frozen_fingerprint
+    else:
+        settings = {**record['backbone'], **model_cfg.get('clip', {})}
+        weights = model.backbone.frozen_fingerprint or record['weights']
     backbone = {k: v for k, v in settings.items() if k not in NOT_FEATURE_KEYS}
-    return jsonable(dict(weights=model.backbone.frozen_fingerprint, backbone=backbone,
-                         num_frames=model.num_frames, scene_stride=model.scene_stride,
-                         streams=list(model.streams)))
+    return jsonable(dict(
+        weights=weights,
+        text_weights=prompt_learner.frozen_fingerprint if prompt_learner is not None else None,
+        backbone=backbone, num_frames=model.num_frames, scene_stride=model.scene_stride,
+        streams=list(model.streams)))
 
 
 def feature_shapes(model: nn.Module) -> dict:

@@ -59,6 +59,8 @@ class FrozenCLIPVision(FrozenWeightsMixin, BaseModule):
         init_cfg (dict, optional): Unused (the weights come from ``clip``).
     """
 
+    takes_clip = True  # OUSRecognizer hands it the CLIP it builds
+
     def __init__(self,
                  clip: dict,
                  early_block: Optional[int] = 4,

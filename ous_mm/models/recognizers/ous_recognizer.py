@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from ..utils import build_open_clip
 
 # what defines the frozen CLIP model (build_open_clip's arguments), and how it is handed on
-CLIP_KEYS = ('model_name', 'weights', 'model_cfg')
+CLIP_KEYS = ('model_name', 'weights', 'model_cfg', 'seed')
 HANDED_KEYS = ('clip', 'clip_model')
 
 
@@ -40,12 +40,15 @@ class OUSRecognizer(BaseRecognizer):
 
     Args:
         backbone (dict): The frozen encoder (``FrozenCLIPVision``), without
-            CLIP settings of its own.
+            CLIP settings of its own; ``CachedFeatureEncoder`` for a model
+            that reads cached features (the CLIP is then built without its
+            image tower).
         neck (dict): ``MCFENeck``.
         cls_head (dict): ``PromptContrastiveHead``.
         clip (dict): The CLIP model: ``build_open_clip``'s arguments
             (``model_name``, ``weights``: a file, an open_clip tag or
-            ``'random'``; ``model_cfg``). Required (``None`` is an error that
+            ``'random'``; ``model_cfg``; ``seed``, of random weights).
+            Required (``None`` is an error that
             says so; an older config set them in ``backbone``).
         polarity_head (dict, optional): ``PolarityHead`` (with its
             ``loss_cls``), trained when the neck has the Polarity Encoder.
@@ -81,7 +84,11 @@ class OUSRecognizer(BaseRecognizer):
         # built model (a whole open_clip model per tower would double the build's time and
         # peak memory)
         backbone, cls_head = dict(backbone), dict(cls_head)
-        towers = dict(backbone=backbone)
+        backbone_type = backbone['type']
+        # a backbone that reads cached features runs no image tower: the CLIP is built without
+        image_tower = getattr(backbone_type if isinstance(backbone_type, type) else
+                              MODELS.get(backbone_type), 'takes_clip', True)
+        towers = dict(backbone=backbone) if image_tower else {}
         if cls_head.get('prompt_learner') is not None:
             towers['cls_head.prompt_learner'] = cls_head['prompt_learner'] = dict(
                 cls_head['prompt_learner'])
@@ -96,7 +103,7 @@ class OUSRecognizer(BaseRecognizer):
                     f'from model.{name}')
         if clip is None:
             raise ValueError(f'OUSRecognizer needs the frozen CLIP of both towers: set {where}')
-        shared = build_open_clip(**clip)
+        shared = build_open_clip(**clip, image_tower=image_tower)
         for tower in towers.values():
             tower.update(clip=clip, clip_model=shared)
         super().__init__(backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,

@@ -1,4 +1,4 @@
-from .frozen_weights import FrozenWeightsMixin, weights_fingerprint
+from .frozen_weights import FrozenWeightsMixin, state_fingerprint, weights_fingerprint
 from .open_clip_builder import build_open_clip
 
-__all__ = ['FrozenWeightsMixin', 'build_open_clip', 'weights_fingerprint']
+__all__ = ['FrozenWeightsMixin', 'build_open_clip', 'state_fingerprint', 'weights_fingerprint']

@@ -1,6 +1,6 @@
 """Keeping a frozen sub-module's weights out of checkpoints, and checking them on load."""
 import hashlib
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -12,8 +12,13 @@ def weights_fingerprint(module: nn.Module) -> str:
     Names, shapes, dtypes and bytes all count, so another weights file,
     another random seed or another architecture gives another fingerprint.
     """
+    return state_fingerprint(module.state_dict())
+
+
+def state_fingerprint(state_dict: Dict[str, torch.Tensor]) -> str:
+    """:func:`weights_fingerprint` of a module whose ``state_dict()`` is ``state_dict``."""
     digest = hashlib.sha256()
-    for name, tensor in module.state_dict().items():
+    for name, tensor in state_dict.items():
         tensor = tensor.detach().cpu().contiguous()
         digest.update(f'{name}:{tuple(tensor.shape)}:{tensor.dtype};'.encode())
         digest.update(tensor.reshape(-1).view(torch.uint8).numpy())  # no copy

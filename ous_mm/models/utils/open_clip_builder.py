@@ -19,6 +19,7 @@ from ...fileio.pickle_allow_list import DisallowedPickleError
 from ...fileio.torchscript_archive import read_torchscript_tensors
 
 RANDOM = 'random'
+RANDOM_SEED = 0  # the seed of random weights unless the config's `clip.seed` says otherwise
 DEFAULT_MODEL = 'ViT-L-14-quickgelu'  # the paper's: OpenAI's ViT-L/14, trained with QuickGELU
 
 
@@ -273,9 +274,51 @@ def _without_random_init_warning() -> Iterator[None]:
         root.removeFilter(keep)
 
 
+class NoImageTower(nn.Module):
+    """What stands for open_clip's image tower in a CLIP built without it: no weights."""
+
+    def forward(self, *args, **kwargs):
+        raise RuntimeError('this CLIP was built without its image tower (build_open_clip('
+                           'image_tower=False), e.g. for a model trained from cached features): '
+                           'build it with image_tower=True to encode images')
+
+
+@contextmanager
+def _image_tower(build: bool, own_stream: bool) -> Iterator[None]:
+    """open_clip's CLIP built with its image tower, or with :class:`NoImageTower` instead.
+
+    Args:
+        build (bool): Build the image tower.
+        own_stream (bool): Draw its random weights from a fork of the random
+            stream, so that the text tower's random weights are the same with
+            or without it.
+    """
+    from open_clip import model as clip_module
+    own = clip_module._build_vision_tower
+
+    def vision_tower(*args, **kwargs) -> nn.Module:
+        if not build:
+            return NoImageTower()
+        with torch.random.fork_rng(devices=[], enabled=own_stream):
+            return own(*args, **kwargs)
+
+    clip_module._build_vision_tower = vision_tower
+    try:
+        yield
+    finally:
+        clip_module._build_vision_tower = own
+
+
+def _text_only(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """A CLIP state dict without the image tower's weights."""
+    return {k: v for k, v in state_dict.items() if not k.startswith('visual.')}
+
+
 def build_open_clip(model_name: str = DEFAULT_MODEL,
                     weights: Optional[str] = None,
-                    model_cfg: Optional[dict] = None) -> nn.Module:
+                    model_cfg: Optional[dict] = None,
+                    seed: Optional[int] = RANDOM_SEED,
+                    image_tower: bool = True) -> nn.Module:
     """Build an open_clip ``CLIP`` model with real weights, or random ones when asked by name.
 
     Args:
@@ -293,6 +336,18 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
             (``embed_dim``, ``vision_cfg``, ``text_cfg``, ``quick_gelu``) for
             a custom model, e.g. a tiny one for tests; weights then come from
             a file or ``'random'``.
+        seed (int, optional): The seed of random weights (``weights='random'``):
+            drawn from their own generator seeded with it, so that every process
+            builds the same random CLIP for the same config (an extraction and
+            the training that reads its cache) and the caller's random stream is
+            left as it was. ``None``: drawn from torch's global generator, so
+            the process's seed (the Runner's ``randomness.seed``) decides them.
+            Ignored for real weights. Defaults to ``RANDOM_SEED`` (0).
+        image_tower (bool): Build the image tower. ``False``: a
+            :class:`NoImageTower` stands in its place and its weights are
+            neither drawn nor loaded (a model that reads cached image features
+            runs only the text tower); the text tower is the same as with it.
+            Defaults to True.
 
     Returns:
         nn.Module: The open_clip model, in eval mode.
@@ -313,12 +368,26 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
                          'open_clip.list_models() or give model_cfg')
     quick_gelu = bool((model_cfg if model_cfg is not None else
                        open_clip.get_model_config(model_name)).get('quick_gelu', False))
-    model = open_clip.CLIP(**model_cfg) if model_cfg is not None else None
     if weights == RANDOM:
         MMLogger.get_current_instance().warning(
             f"the frozen CLIP ({name}) has RANDOM weights (weights='random'): fine for the "
             'demo and the tests, meaningless for real data')
-        return (model or open_clip.create_model(model_name)).eval()
+        # with a seed, its own generator: the same weights in every process, whatever the
+        # process's seed (a config without randomness.seed gets a random one per process), and
+        # the image tower's draws on a fork of it: the same text tower without the image tower.
+        # Without a seed, the global stream draws both in open_clip's order, so the text tower
+        # depends on the image tower's draws: that is drawn even when it is not kept.
+        with torch.random.fork_rng(devices=[], enabled=seed is not None), _image_tower(
+                image_tower or seed is None, own_stream=seed is not None):
+            if seed is not None:
+                torch.manual_seed(seed)
+            model = (open_clip.CLIP(**model_cfg) if model_cfg is not None else
+                     open_clip.create_model(model_name))
+        if not image_tower:
+            model.visual = NoImageTower()
+        return model.eval()
+    with _image_tower(image_tower, own_stream=False):
+        model = open_clip.CLIP(**model_cfg) if model_cfg is not None else None
     if osp.isfile(weights):
         # the file is read and checked before the model is built: a bad file fails at once
         kind = weights_file_kind(weights)
@@ -327,8 +396,11 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
                                    f'but {name} uses GELU: {fix}')
         state_dict = _read_state_dict(weights, kind) if kind != 'numpy' else None
         if model is None:
-            with _without_random_init_warning():  # the file's weights replace them next
+            # the file's weights replace them next
+            with _without_random_init_warning(), _image_tower(image_tower, own_stream=False):
                 model = open_clip.create_model(model_name)
+        if state_dict is not None and not image_tower:
+            state_dict = _text_only(state_dict)
         _load_file(model, weights, kind, state_dict, name)
         return model.eval()
     tag = model is None and open_clip.get_pretrained_cfg(model_name, weights)
@@ -346,7 +418,8 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
     offline = _hub_unreachable()
     try:
         # offline: open_clip's cache, or an error at once; the file read as any other
-        with _hub_offline(offline), _open_clip_reads(_safe_read):
+        read = _safe_read if image_tower else lambda path: _text_only(_safe_read(path))
+        with _hub_offline(offline), _open_clip_reads(read), _image_tower(image_tower, False):
             return open_clip.create_model(model_name, pretrained=weights).eval()
     except RuntimeError as err:
         why = ('no network reaches the Hugging Face hub (or HF_HUB_OFFLINE is set) and they '
