@@ -101,3 +101,26 @@ def test_pipeline_benchmark_prints_every_stage(release_like, capsys):
     assert 'DataLoader, 1 workers: ' in out
     assert '81.0 GMACs x 32 frames = 5.18 TFLOPs a clip' in out
     assert 'CPU cores to keep it fed: ' in out
+
+
+def test_gpu_check_dry_run_measures_everything_on_the_cpu(tmp_path, capsys):
+    """tools/gpu_check.py at the demo's size on the CPU: every measurement in the table and the
+    JSON, so that the command made for a lent GPU cannot rot."""
+    import json
+    out = tmp_path / 'gpu_check.json'
+    run_here('tools/gpu_check.py', '--dry-run', '--out', str(out))
+    table = capsys.readouterr().out
+    for row in ('encoder forward, batch 2', 'live step, batch 2', 'frozen image encoder',
+                'text encoder', 'backward', 'peak resident memory',
+                'bfloat16 vs float32 features', 'cached step, batch 4, eager'):
+        assert row in table
+    results = json.loads(out.read_text())
+    assert results['dry_run'] and results['clock'] == 'CPU s'
+    assert results['encoder_s'] > 0 and results['cached_step_s'] > 0
+    # the live step is the encoder-only forward and more
+    assert results['live_step_over_encoder'] > 1
+    assert results['live_phases_s']['frozen image encoder'] > 0
+    assert set(results['cached_phases_s']) == set(results['live_phases_s'])
+    assert results['cached_phases_s']['frozen image encoder'] == 0  # it has none
+    # on the CPU both runs are float32: the same features
+    assert results['bf16_max_cosine_distance'] < 1e-5

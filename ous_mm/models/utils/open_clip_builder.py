@@ -394,6 +394,10 @@ def build_open_clip(model_name: str = DEFAULT_MODEL,
         if kind == 'torchscript' and not quick_gelu:
             raise WeightsFileError(f'{weights} is an OpenAI CLIP archive, trained with QuickGELU, '
                                    f'but {name} uses GELU: {fix}')
+        if kind == 'numpy' and not image_tower:  # open_clip reads those into a whole model
+            raise WeightsFileError(f'{weights} is a NumPy (big_vision) file, which is read into '
+                                   'a whole CLIP only: build it with its image tower '
+                                   '(image_tower=True)')
         state_dict = _read_state_dict(weights, kind) if kind != 'numpy' else None
         if model is None:
             # the file's weights replace them next
