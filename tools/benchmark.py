@@ -8,17 +8,18 @@
 
 Prints, on the CPU or a GPU: the time of a training step (data already loaded: preprocessing,
 forward, backward, optimizer step) and of the encoder-only forward over the same frames, each
-as the median of --iters repetitions in CPU time (all threads of this process) and wall time,
-their ratio, and the median step split into phases (frozen image encoder, text encoder, neck,
-heads and losses, backward, optimizer; timed by hooks around the model's own modules, which
-change no number); clips per second in training and inference; peak memory; the load average;
-and, with --cache-config, the time of one training epoch (data loading included) live and
-from the feature cache (tools/extract_features.py must have filled it), their ratio, and on
-the CPU the same ratio in CPU time with all the work in this process (dataloader workers off),
-which a machine loaded by other jobs inflates far less than wall time, each the median of
---epochs timed epochs (a cached epoch of the demo is a fifth of a second, which one hiccup of a
-shared machine can double), with the median epoch's phases (loading and collation,
-preprocessing, forward, backward, optimizer).
+as the median of --iters repetitions (alternated, so that a changing load weighs on both) in
+CPU time (all threads of this process) and wall time, their ratio, and the median step split
+into phases (frozen image encoder, text encoder, neck, heads and losses, backward, optimizer;
+timed by hooks around the model's own modules, which change no number); clips per second in
+training and inference; peak memory; the load average; and, with --cache-config, the time of
+one training epoch (data loading included) live and from the feature cache
+(tools/extract_features.py must have filled it), their ratio, and on the CPU the same ratio in
+CPU time with all the work in this process (dataloader workers off), which a machine loaded by
+other jobs inflates far less than wall time, each the median of --epochs timed epochs (a cached
+epoch of the demo is a fifth of a second, which one hiccup of a shared machine can double),
+with the median epoch's phases (loading and collation, preprocessing, forward, backward,
+optimizer).
 """
 import argparse
 import os
@@ -179,11 +180,14 @@ def main() -> None:
     phases = StepPhases(model, device)
     for _ in range(args.warmup):
         phases.step(model, optim, batch)
-    steps = [phases.step(model, optim, batch) for _ in range(args.iters)]
+        encoder_only()
+    steps, encoders = [], []
+    for _ in range(args.iters):  # alternated: a load that changes meanwhile weighs on both
+        steps.append(phases.step(model, optim, batch))
+        encoders += timed_runs(encoder_only, device, 1, 0)
     step = median_by_cpu(steps)
     step_cpu, step_wall = (sum(t[i] for t in step.values()) for i in (0, 1))
-    encoder_cpu, encoder_wall = median_by_cpu(
-        timed_runs(encoder_only, device, args.iters, args.warmup))
+    encoder_cpu, encoder_wall = median_by_cpu(encoders)
     if device.startswith('cuda'):
         peak = torch.cuda.max_memory_allocated() / 2**20
         peak_what = 'peak GPU memory (MiB)'
