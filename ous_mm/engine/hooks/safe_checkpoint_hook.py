@@ -12,7 +12,6 @@ from mmengine.dist import is_main_process
 from mmengine.fileio import get_file_backend
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
-from mmengine.runner import BaseLoop
 
 from ous_mm.fileio import AtomicLocalBackend, WorkDirLock, is_marked_checkpoint
 from ous_mm.utils import setup_env
@@ -180,9 +179,6 @@ class SafeCheckpointHook(CheckpointHook):
         folder = self._checkpoint_dir(runner)
         self._marked = isinstance(get_file_backend(folder, backend_args=self.backend_args),
                                   AtomicLocalBackend)
-        training = isinstance(runner._train_loop, BaseLoop)  # Runner.train built it; test() not
-        if training and is_main_process() and self._marked:
-            self._lock = WorkDirLock(folder).acquire()
         if is_main_process():
             for path in AtomicLocalBackend.remove_stale_temp_files(folder):
                 runner.logger.info(f'Removed {path}: a run was killed while writing it.')
@@ -205,12 +201,26 @@ class SafeCheckpointHook(CheckpointHook):
             runner (Runner): The runner.
         """
         folder = self._checkpoint_dir(runner)
+        if is_main_process() and self._marked:  # before this run touches any file of the folder
+            self._lock = WorkDirLock(folder).acquire()
         resumed_here = self._own_records(runner, folder)
         super().before_train(runner)
         if resumed_here and is_main_process():
             for path in self._files_not_in_restored_state():
                 self._remove_own(path, 'newer than the checkpoint this run resumed from, whose '
                                  'work is redone')
+
+    def after_train(self, runner) -> None:
+        """Save the last epoch if it was not validated, publish as MMEngine does, let the
+        folder go.
+
+        Args:
+            runner (Runner): The runner.
+        """
+        with self._removals_after_writes():
+            self._save_pending_epoch(runner)
+        super().after_train(runner)
+        self.after_run(runner)
 
     def after_run(self, runner) -> None:
         """Let the folder go.
@@ -241,16 +251,6 @@ class SafeCheckpointHook(CheckpointHook):
         with self._removals_after_writes():
             super().after_val_epoch(runner, metrics)
             self._save_pending_epoch(runner)
-
-    def after_train(self, runner) -> None:
-        """Save the last epoch if it was not validated, then publish as MMEngine does.
-
-        Args:
-            runner (Runner): The runner.
-        """
-        with self._removals_after_writes():
-            self._save_pending_epoch(runner)
-        super().after_train(runner)
 
     def newest_complete_checkpoint(self, folder: str, logger=None) -> Optional[str]:
         """The complete ``filename_tmpl`` checkpoint with the highest step in ``folder``.
