@@ -49,6 +49,16 @@ def main() -> None:
     labels = np.array(labels)
     classes = dataset.metainfo['classes']
     stages = [(k, title) for k, title in STAGES if k in feats]
+    # a stage whose features are the same for every clip has nothing to place (and crashes
+    # Barnes-Hut t-SNE's tree): said and left out
+    same = [k for k, _ in stages if np.concatenate(feats[k]).std(0).max() < 1e-6]
+    for key in same:
+        print(f'warning: the {key} features of all {len(labels)} clips are the same: not '
+              'plotted (nothing to embed)')
+    stages = [(k, title) for k, title in stages if k not in same]
+    if not stages:
+        raise SystemExit('error: every stage\'s features are the same for all clips: '
+                         'nothing to embed')
     fig, axes = plt.subplots(1, len(stages), figsize=(4.5 * len(stages), 4.6), dpi=100,
                              squeeze=False)
     # tab10 gives an 11th class (MAFW's Disappointment) the 10th class's colour
