@@ -82,33 +82,40 @@ def install() -> bool:
     return True
 
 
-def pth_path() -> str:
-    """``ous_mm_drn.pth`` in this interpreter's site-packages (where ``enable`` writes it)."""
-    import sysconfig
-    return os.path.join(sysconfig.get_paths()['purelib'], PTH_NAME)
+def startup_file_cli(prog: str, pth_name: str, pth_line: str, what: str,
+                     argv: Sequence[str] | None = None) -> None:
+    """``python -m PROG enable|disable``: write or remove a start-up (``.pth``) file.
 
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m ous_mm_drn enable|disable``: write or remove ``ous_mm_drn.pth``."""
+    Args:
+        prog (str): The module run with ``-m``.
+        pth_name (str): The file's name in this interpreter's site-packages.
+        pth_line (str): Its one line, run by Python at every start-up.
+        what (str): What the file does, for the help and the message.
+        argv (Sequence[str], optional): The arguments. Defaults to ``sys.argv[1:]``.
+    """
     import argparse
-    parser = argparse.ArgumentParser(
-        prog='python -m ous_mm_drn',
-        description='Install the drn stand-in for every process of this environment '
-        '(enable) or remove it (disable).')
+    import sysconfig
+    parser = argparse.ArgumentParser(prog=f'python -m {prog}',
+                                     description=f'{what} (enable), or stop (disable).')
     parser.add_argument('action', choices=['enable', 'disable'])
     args = parser.parse_args(argv)
-    path = pth_path()
+    path = os.path.join(sysconfig.get_paths()['purelib'], pth_name)
     if args.action == 'enable':
         # all or nothing: Python reads every .pth file at start-up
         from ous_mm.fileio import AtomicLocalBackend
-        AtomicLocalBackend().put_text(PTH_LINE, path)
-        print(f'wrote {path}: `import mmaction.models` works in every process of '
-              f'{sys.prefix}')
+        AtomicLocalBackend().put_text(pth_line, path)
+        print(f'wrote {path}: {what}, in every process of {sys.prefix}')
     elif os.path.exists(path):
         os.remove(path)
         print(f'removed {path}')
     else:
         print(f'{path} does not exist: nothing to remove')
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ous_mm_drn enable|disable``: write or remove ``ous_mm_drn.pth``."""
+    startup_file_cli('ous_mm_drn', PTH_NAME, PTH_LINE,
+                     '`import mmaction.models` works with the drn stand-in', argv)
 
 
 if __name__ == '__main__':

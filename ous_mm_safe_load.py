@@ -19,7 +19,6 @@ checkpoint load only, when the process has them anyway.
 """
 # annotations are not evaluated: `typing` would cost every start-up milliseconds
 from __future__ import annotations
-import os
 import sys
 import types
 from collections.abc import Sequence
@@ -107,33 +106,12 @@ def install() -> bool:
     return True
 
 
-def pth_path() -> str:
-    """``ous_mm_safe_load.pth`` in this interpreter's site-packages (where ``enable`` writes it)."""
-    import sysconfig
-    return os.path.join(sysconfig.get_paths()['purelib'], PTH_NAME)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m ous_mm_safe_load enable|disable``: write or remove ``ous_mm_safe_load.pth``."""
-    import argparse
-    parser = argparse.ArgumentParser(
-        prog='python -m ous_mm_safe_load',
-        description='Load MMEngine checkpoints with the allow-list of ous-mm in every process of '
-        'this environment (enable), or stop (disable).')
-    parser.add_argument('action', choices=['enable', 'disable'])
-    args = parser.parse_args(argv)
-    path = pth_path()
-    if args.action == 'enable':
-        # all or nothing: Python reads every .pth file at start-up
-        from ous_mm.fileio import AtomicLocalBackend
-        AtomicLocalBackend().put_text(PTH_LINE, path)
-        print(f'wrote {path}: MMEngine checkpoints load with weights_only=True and the '
-              f'allow-list of ous-mm in every process of {sys.prefix}')
-    elif os.path.exists(path):
-        os.remove(path)
-        print(f'removed {path}')
-    else:
-        print(f'{path} does not exist: nothing to remove')
+    from ous_mm_drn import startup_file_cli
+    startup_file_cli('ous_mm_safe_load', PTH_NAME, PTH_LINE,
+                     'MMEngine checkpoints load with weights_only=True and the allow-list of '
+                     'ous-mm', argv)
 
 
 if __name__ == '__main__':
