@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from stranger_env import REPO, copy_clone, run
+from stranger_env import REPO, copy_clone, finish, run
 
 FLOOR = osp.join(REPO, 'requirements', 'floor.txt')
 # the tests not marked slow of these files: safety of checkpoints, weights and dumps on the
@@ -160,11 +160,7 @@ def main() -> None:
     phase('the demo config: one epoch of tools/train.py, then tools/test.py')
 
     print(f'\nfloor test passed on {stack}\n  demo, 1 epoch: {", ".join(metrics)}')
-    for what, seconds in times.items():
-        print(f'  {seconds:7.1f} s  {what}')
-    print(f'  {time.time() - start:7.1f} s  in all (log: {log})')
-    if not args.keep and not args.work_dir:
-        shutil.rmtree(work)
+    finish(times, start, log, work, args)
 
 
 if __name__ == '__main__':

@@ -252,12 +252,16 @@ def main() -> None:
     if problems:
         sys.exit('FAILED: ' + '; '.join(problems) + f'\nwhole log: {log}')
 
-    total = time.time() - start
     print(f'\nstranger test passed: {len(ckpts)} training ways, {len(tests)} test runs with '
           f'the same metrics ({", ".join(f"{k} {v}" for k, v in tests[0].items() if k in ("dfer/UAR", "dfer/WAR"))})')  # noqa: E501
+    finish(times, start, log, work, args)
+
+
+def finish(times: Dict[str, float], start: float, log: str, work: str, args) -> None:
+    """Print each phase's wall time and the total; remove the work folder unless kept."""
     for what, seconds in times.items():
         print(f'  {seconds:7.1f} s  {what}')
-    print(f'  {total:7.1f} s  in all (log: {log})')
+    print(f'  {time.time() - start:7.1f} s  in all (log: {log})')
     if not args.keep and not args.work_dir:
         shutil.rmtree(work)
 
