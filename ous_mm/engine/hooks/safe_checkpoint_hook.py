@@ -137,9 +137,10 @@ class SafeCheckpointHook(CheckpointHook):
       a run resumed from a checkpoint in another folder starts its own records
       (best scores included) and never touches that folder.
     - One training run per folder: a second run into a folder that a live run
-      trains in is refused at start (:class:`~ous_mm.fileio.WorkDirLock`,
-      released by the kernel when its holder dies, so a killed run never
-      blocks its own ``--resume``); torchrun's ranks share their run's lock.
+      trains in is refused when its training starts, before it touches a file
+      there (:class:`~ous_mm.fileio.WorkDirLock`, released by the kernel when
+      its holder dies, so a killed run never blocks its own ``--resume``);
+      torchrun's ranks share their run's lock.
 
     Iteration-based saving (``by_epoch=False``) keeps MMEngine's timing and
     gains the atomic writes, the ordering and the resume lookup. Only rank 0
