@@ -2,9 +2,9 @@
 # Both install everything first (tools/install.sh is idempotent: seconds when up to date).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-LINTED := ous_mm ous_mm_drn.py ous_mm_safe_load.py projects_registry.py tools tests configs
+LINTED := ous_mm ous_mm_drn.py ous_mm_safe_load.py projects_registry.py tools tests configs docs/en
 
-.PHONY: install lint test test-slow demo
+.PHONY: install lint test test-slow demo docs
 
 install:
 	OUS_VENV=$(abspath $(VENV)) bash tools/install.sh
@@ -28,3 +28,9 @@ test-slow: install
 
 demo: install
 	$(PY) tools/run_demo.py
+
+# the documentation site: Sphinx + MyST from docs/en (requirements/docs.txt, pinned by the
+# constraints file), warnings as errors; the model-zoo pages come from configs/*/metafile.yml
+docs: install
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -r requirements/docs.txt
+	$(PY) -m sphinx -W --keep-going -b html docs/en docs/en/_build/html
