@@ -59,6 +59,11 @@ def train_and_test(config: str,
     return result
 
 
+def fold_cfg_options(fold: int) -> List[str]:
+    """The ``--cfg-options`` that put a config's train, val and test data on ``fold``."""
+    return [f'{split}_dataloader.dataset.fold={fold}' for split in ('train', 'val', 'test')]
+
+
 def cross_validate(config: str,
                    work_dir: str,
                    folds: Sequence[int] = (1, 2, 3, 4, 5),
@@ -70,8 +75,7 @@ def cross_validate(config: str,
     """
     results = []
     for fold in folds:
-        options = [*cfg_options, *[f'{s}_dataloader.dataset.fold={fold}'
-                                   for s in ('train', 'val', 'test')]]
+        options = [*cfg_options, *fold_cfg_options(fold)]
         result = train_and_test(config, osp.join(work_dir, f'fold_{fold}'), options)
         results.append(dict(fold=fold, **result))
     return results

@@ -12,12 +12,8 @@ import argparse
 import glob
 import os.path as osp
 
-import torch
-import torch.nn as nn
-from mmengine.analysis import FlopAnalyzer
-from mmengine.dataset import pseudo_collate
-
-from ous_mm.apis import dump_scores, init_model, split_dataset
+from ous_mm.apis import dump_scores
+from ous_mm.apis.model_complexity import model_complexity
 from ous_mm.fileio import AtomicLocalBackend
 
 
@@ -30,21 +26,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class Logits(nn.Module):
-    """A recognizer as a tensor -> logits function, for FlopAnalyzer's tracing."""
-
-    def __init__(self, model: nn.Module, keys) -> None:
-        super().__init__()
-        self.model, self.keys = model, keys
-
-    def forward(self, *tensors):
-        inputs = dict(zip(self.keys, tensors)) if self.keys else tensors[0]
-        feats, kwargs = self.model.extract_feat(inputs, test_mode=True)
-        if isinstance(feats, dict):  # OUS: the fused feature
-            feats = feats['fused']
-        return self.model.cls_head(feats, **kwargs)
-
-
 def describe(work_dir: str, dump_name: str) -> dict:
     configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
     dump = osp.join(work_dir, dump_name)
@@ -52,23 +33,12 @@ def describe(work_dir: str, dump_name: str) -> dict:
         raise SystemExit(f'{work_dir}: needs the saved config (*.py) and {dump_name} '
                          '(tools/test.py CONFIG CKPT --dump ...)')
     scores = dump_scores(dump)
-    model = init_model(configs[0])  # sizes and FLOPs only: no trained weights needed
-    cfg = model.cfg
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-    dataset = split_dataset(cfg, 'test')
-    torch.backends.mha.set_fastpath_enabled(False)  # countable attention ops
-    with torch.no_grad():
-        data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
-        inputs = data['inputs']
-        keys = sorted(inputs) if isinstance(inputs, dict) else None
-        args = tuple(inputs[k] for k in keys) if keys else (inputs, )
-        analyzer = FlopAnalyzer(Logits(model, keys), args)
-        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-        gflops = analyzer.total() / 1e9
-    return dict(run=osp.basename(osp.normpath(work_dir)), model=cfg.model.type,
+    # sizes and FLOPs only: no trained weights needed
+    complexity = model_complexity(configs[0])
+    return dict(run=osp.basename(osp.normpath(work_dir)), model=complexity['model'],
                 clips=len(scores['labels']), UAR=scores['UAR'], WAR=scores['WAR'],
-                trainable=trainable / 1e6, frozen=frozen / 1e6, gflops=gflops)
+                trainable=complexity['trainable'] / 1e6, frozen=complexity['frozen'] / 1e6,
+                gflops=complexity['gflops'])
 
 
 def main() -> None:
