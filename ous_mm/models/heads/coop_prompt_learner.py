@@ -16,7 +16,10 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
     """Class text features from ``[V]_1 ... [V]_M [CLASS].`` prompts.
 
     The ``M`` context vectors are shared by all classes and learnt (CoOp,
-    Zhou et al. 2022); the CLIP text encoder is frozen and, like the vision
+    Zhou et al. 2022), or, with ``class_specific_ctx``, learnt for each class
+    (CoOp's class-specific context, as DFER-CLIP uses it); the words after
+    the context are ``<class name>.`` or, with ``class_texts``, a text per
+    class (DFER-CLIP's descriptions). The CLIP text encoder is frozen and, like the vision
     encoder, left out of ``state_dict()`` (replaced by a fingerprint that
     loading checks) unless its weights are random. The text tower comes from
     ``clip`` (``build_open_clip``'s settings), built here, or already built
@@ -50,6 +53,13 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
             instead of 147 for the demo's 7 classes (M = 16), 87 instead of
             483 for the paper's (M = 64). Defaults to False (the separate
             prompts, with which the live configs' results were measured).
+            Not with ``class_specific_ctx`` (no prefix is shared).
+        class_specific_ctx (bool): One context of ``M`` vectors per class
+            instead of one for all. Defaults to False.
+        class_texts (Sequence[str], optional): The words after the context,
+            one text per class in label order, taken as they are (e.g.
+            ``'a smiling mouth, raised cheeks, ...'``). ``None`` (default):
+            ``'<class name>.'``.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -61,6 +71,8 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
                  save_weights: Optional[bool] = None,
                  clip_model: Optional[nn.Module] = None,
                  shared_prefix: bool = False,
+                 class_specific_ctx: bool = False,
+                 class_texts: Optional[Sequence[str]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not class_names:
@@ -71,14 +83,23 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         custom = clip.get('model_cfg') is not None
         model = clip_model if clip_model is not None else build_open_clip(**clip)
         self.class_names = [str(n).replace('_', ' ') for n in class_names]
+        if class_texts is not None and len(class_texts) != len(self.class_names):
+            raise ValueError(f'{len(class_texts)} class_texts for {len(self.class_names)} '
+                             f'classes {self.class_names}: give one text per class, in label '
+                             'order')
+        if shared_prefix and class_specific_ctx:
+            raise ValueError('shared_prefix packs one context shared by all classes; with '
+                             'class_specific_ctx=True set shared_prefix=False')
         context_length = model.positional_embedding.shape[0]
         tokenizer = (open_clip.SimpleTokenizer(context_length=context_length) if custom else
                      open_clip.get_tokenizer(model_name))
-        prompts = [' '.join(['X'] * n_ctx) + f' {name}.' for name in self.class_names]
+        texts = (list(class_texts) if class_texts is not None else
+                 [f'{name}.' for name in self.class_names])
+        prompts = [' '.join(['X'] * n_ctx) + f' {text}' for text in texts]
         tokens = tokenizer(prompts)
         if (tokens != 0).sum(-1).max() >= context_length:  # truncated by the tokenizer
-            raise ValueError(f'n_ctx={n_ctx} plus the class names does not fit CLIP\'s '
-                             f'context length {context_length}')
+            raise ValueError(f'n_ctx={n_ctx} plus the class {"texts" if class_texts else "names"}'
+                             f' does not fit CLIP\'s context length {context_length}')
         # The text transformer is causal: positions after the longest prompt's [EOT] never
         # reach an [EOT] feature, so they are dropped (exact; 77 -> ~20 tokens for M = 16).
         used = int(tokens.argmax(dim=-1).max()) + 1  # [EOT] has the largest token id
@@ -100,7 +121,8 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         self.text.requires_grad_(False)
         self.logit_scale_init = float(model.logit_scale.detach().exp())
         width = model.token_embedding.embedding_dim
-        self.ctx = nn.Parameter(torch.randn(n_ctx, width) * ctx_init_std)
+        shape = (len(texts), n_ctx, width) if class_specific_ctx else (n_ctx, width)
+        self.ctx = nn.Parameter(torch.randn(shape) * ctx_init_std)
         self.n_ctx = n_ctx
         self.out_channels = (projection.shape[1] if isinstance(projection, nn.Parameter) else
                              projection.out_features)
@@ -143,7 +165,9 @@ class CoOpPromptLearner(FrozenWeightsMixin, BaseModule):
         if self.shared_prefix:
             return self._forward_packed()
         embed = text.token_embedding(self.tokens)
-        ctx = self.ctx.to(embed.dtype).unsqueeze(0).expand(len(self.tokens), -1, -1)
+        ctx = self.ctx.to(embed.dtype)
+        if ctx.dim() == 2:  # one context for all classes
+            ctx = ctx.unsqueeze(0).expand(len(self.tokens), -1, -1)
         # [SOS] + learnt context replacing the 'X' placeholders + class words + [EOT]
         x = torch.cat([embed[:, :1], ctx, embed[:, 1 + self.n_ctx:]], dim=1)
         length = x.shape[1]
