@@ -24,13 +24,17 @@ def _version() -> str:
 
 release = version = _version()
 
-extensions = ['myst_parser']
+# sphinx-mathjax-offline: MathJax shipped inside the site (the model page's equations render
+# without a network; Sphinx's default loads MathJax from a CDN)
+extensions = ['myst_parser', 'sphinx-mathjax-offline']
 source_suffix = {'.md': 'markdown'}
 root_doc = 'index'
 exclude_patterns = ['_build', 'Thumbs.db', '.DS_Store']
 # "## Heading" gets an anchor, so a page links to another page's section as MMAction2's do
 myst_heading_anchors = 3
 myst_enable_extensions = ['colon_fence', 'dollarmath']
+# options and quotes stay as typed (`--folds`, not an en dash followed by `folds`)
+smartquotes = False
 
 # MMAction2's theme (pytorch_sphinx_theme) is published on GitHub only, not on PyPI, so a
 # `pip install -c requirements/constraints.txt` cannot pin it. furo is on PyPI, needs no

@@ -25,7 +25,7 @@ INTRO = """\
 # Model zoo
 
 Generated from the metafiles in `configs/` (MMAction2's model-index format: `mim search ous_mm`
-lists the same entries) each time the site is built. "Source" says where each row's numbers come
+lists the same entries) each time the site is built. Below each table, where its numbers come
 from: the paper that proposed the method, or a run of ous-mm with the command that made it.
 The measurements behind ous-mm's own rows are on the [benchmarks page](benchmarks.md).
 """
@@ -39,7 +39,8 @@ def _load(repo: str) -> List[dict]:
         rel = osp.relpath(path, repo)
         with open(path, encoding='utf-8') as f:
             try:
-                data = yaml.safe_load(f) or {}
+                # every value as written (53.30, not 53.3): the page shows them, computes nothing
+                data = yaml.load(f, Loader=yaml.BaseLoader) or {}
             except yaml.YAMLError as error:
                 raise ValueError(f'{rel} is not valid YAML: {error}') from error
         if not isinstance(data, dict) or not isinstance(data.get('Models', []), list):
@@ -92,15 +93,16 @@ def _cell(value) -> str:
 
 
 def _model_rows(models: List[dict], metafile: str, repo: str) -> List[str]:
+    """The collection's table (one row per config), then where its numbers come from."""
     metrics: List[str] = []
     for model in models:
         for result in model.get('Results') or []:
             for name in (result.get('Metrics') or {}):
                 if name not in metrics:
                     metrics.append(name)
-    header = ['model', 'config', 'dataset', 'frames', 'training resources', *metrics, 'source',
-              'weights']
+    header = ['config', 'dataset', 'frames', 'trained on', *metrics, 'weights']
     rows = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    sources: Dict[str, List[str]] = {}
     for model in models:
         meta = model.get('Metadata') or {}
         config = model.get('Config')
@@ -112,11 +114,17 @@ def _model_rows(models: List[dict], metafile: str, repo: str) -> List[str]:
             for name, value in (result.get('Metrics') or {}).items():
                 values.setdefault(name, value)
         weights = model.get('Weights')
-        cells = [model.get('Name'), config, ', '.join(datasets) or meta.get('Training Data'),
-                 meta.get('Frames'), meta.get('Training Resources'),
-                 *[values.get(name) for name in metrics], meta.get('Results Source'),
+        cells = [config, ', '.join(datasets) or meta.get('Training Data'), meta.get('Frames'),
+                 meta.get('Training Resources'), *[values.get(name) for name in metrics],
                  f'[weights]({weights})' if weights else None]
         rows.append('| ' + ' | '.join(_cell(c) for c in cells) + ' |')
+        source = meta.get('Results Source')
+        if source:
+            sources.setdefault(source, []).append(model.get('Name'))
+    if sources:
+        rows += ['', 'Where the numbers come from:', '']
+        rows += [f'- {", ".join(f"`{n}`" for n in names)}: {_cell(source)}'
+                 for source, names in sources.items()]
     return rows
 
 
@@ -143,7 +151,7 @@ def generate(repo: str, out: str) -> List[str]:
             name = model.get('In Collection') or model.get('Name')
             models.setdefault(name, []).append(model)
             origin.setdefault(name, meta['path'])
-    pages, readmes = [], {}
+    pages, readmes = [], {}  # readmes: README -> its page, in the order of the sections
     lines = [INTRO, f'{len(models)} algorithms, {sum(map(len, models.values()))} configs, '
              f'from {len(metafiles)} metafiles: '
              + ', '.join(f'`{m["path"]}`' for m in metafiles) + '.\n']
@@ -174,7 +182,7 @@ def generate(repo: str, out: str) -> List[str]:
         lines.extend(_model_rows(models[name], metafile, repo))
         lines.append('')
     if readmes:
-        lines += ['```{toctree}', ':hidden:', '', *sorted(set(readmes.values())), '```', '']
+        lines += ['```{toctree}', ':hidden:', '', *readmes.values(), '```', '']
     text = '\n'.join(lines)
     backend.put_text(text if text.endswith('\n') else text + '\n', osp.join(out, 'model_zoo.md'))
     # a README no metafile names any more leaves no stale page behind
