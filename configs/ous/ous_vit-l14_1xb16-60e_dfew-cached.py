@@ -23,5 +23,9 @@ test_dataloader = dict(
     dataset=dict(_base_.cached_dataset, _delete_=True, cache_dir=feature_cache, views='test',
                  test_mode=True, source=_base_.test_dataloader.dataset))
 model = _base_.cached_model
+# torch.compile, as MMEngine's Runner runs it (its `compile` setting, handed to torch.compile for
+# train_step and val_step): off here. On a GPU, `--cfg-options compile.mode=reduce-overhead`
+# compiles the step with CUDA graphs: the forward and all losses are one graph that reads nothing
+# on the host (tests/test_compiled_step.py); `tools/gpu_check.py` times it.
 # the frozen encoder that made the cache must be this model's (weights, settings)
 custom_hooks = [*_base_.custom_hooks, dict(type='FeatureCacheCheckHook')]

@@ -111,3 +111,12 @@ def median_by_cpu(runs: List) -> object:
         return sum(t[0] for t in run.values()) if isinstance(run, dict) else run[0]
 
     return sorted(runs, key=cpu)[len(runs) // 2]
+
+
+def host_reads(fn: Callable[[], object]) -> int:
+    """How many times ``fn`` reads a tensor's value on the host (``aten::_local_scalar_dense``:
+    ``.item()``, ``int()``, ``bool()`` of a tensor), by the PyTorch profiler. On a GPU each is
+    a wait for the device and a graph break for ``torch.compile`` (no CUDA graph across it)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        fn()
+    return sum(event.name == 'aten::_local_scalar_dense' for event in prof.events())

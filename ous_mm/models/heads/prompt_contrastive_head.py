@@ -1,11 +1,13 @@
 """Classification against learnable text prompts (OUS's contrastive loss)."""
 import math
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
+from mmaction.utils import SampleList
 
 
 @MODELS.register_module()
@@ -63,3 +65,26 @@ class PromptContrastiveHead(BaseHead):
         """``N x in_channels`` L2-normalised features -> ``N x num_classes`` logits."""
         text = self.prompt_learner()
         return self.log_logit_scale.exp() * x @ text.t()
+
+    def loss_by_feat(self, cls_scores: torch.Tensor,
+                     data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """``BaseHead``'s loss and top-k accuracies, the accuracies computed as tensors.
+
+        ``BaseHead`` computes them in NumPy, which copies the scores to the host
+        inside the training step: a synchronisation with the GPU each step, and
+        a graph break for ``torch.compile`` (the cached configs compile the
+        step as one graph). The logger reads the tensors after the step.
+        """
+        labels = torch.stack([x.gt_label for x in data_samples]).to(cls_scores.device)
+        if labels.shape[-1:] == cls_scores.shape[-1:]:
+            # soft labels: BaseHead computes no accuracy for them either
+            return super().loss_by_feat(cls_scores, data_samples)
+        labels = labels.reshape(-1)
+        top = cls_scores.detach().topk(max(self.topk), dim=1).indices == labels[:, None]
+        losses = {f'top{k}_acc': top[:, :k].any(1).float().mean() for k in self.topk}
+        if self.label_smooth_eps != 0:
+            labels = ((1 - self.label_smooth_eps) * F.one_hot(labels, self.num_classes) +
+                      self.label_smooth_eps / self.num_classes)
+        loss_cls = self.loss_cls(cls_scores, labels)
+        losses.update(loss_cls if isinstance(loss_cls, dict) else dict(loss_cls=loss_cls))
+        return losses

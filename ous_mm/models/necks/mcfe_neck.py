@@ -78,6 +78,10 @@ class MCFENeck(BaseModule):
         dims = in_channels
         if self.use_lstm:
             self.lstm = nn.LSTM(dims, dims, num_layers=1, batch_first=True)
+            # its parameters themselves (a plain list: not registered twice), for the compiled
+            # path, which must not touch the module (Dynamo refuses to trace nn.LSTM)
+            self._lstm_weights = [self.lstm.weight_ih_l0, self.lstm.weight_hh_l0,
+                                  self.lstm.bias_ih_l0, self.lstm.bias_hh_l0]
         if 'face' in self.streams:
             self.frames_encoder = MODELS.build(
                 dict(frames_encoder, dims=dims, num_frames=num_frames))
@@ -91,6 +95,24 @@ class MCFENeck(BaseModule):
         if fusion == 'mcfe':
             self.mcfe = MODELS.build(dict(mcfe, dims=dims))
         self.proj = nn.Linear(dims, out_channels)
+
+    def _lstm(self, pairs: torch.Tensor) -> torch.Tensor:
+        """``self.lstm``'s outputs over ``N x 2 x C`` (face, scene) pairs.
+
+        Under ``torch.compile`` the LSTM runs as its cell over the two steps
+        (``torch.lstm_cell`` with the module's own weights: the same function),
+        because Dynamo does not trace ``nn.LSTM`` and breaks the graph there;
+        eager keeps the fused kernel.
+        """
+        if not torch.compiler.is_compiling():
+            return self.lstm(pairs)[0]
+        weights = self._lstm_weights
+        state = (pairs.new_zeros(pairs.shape[0], weights[1].shape[1]),) * 2
+        outputs = []
+        for step in pairs.unbind(dim=1):
+            state = torch.lstm_cell(step, state, *weights)
+            outputs.append(state[0])
+        return torch.stack(outputs, dim=1)
 
     def forward(self,
                 face: Optional[torch.Tensor] = None,
@@ -115,7 +137,7 @@ class MCFENeck(BaseModule):
         if self.use_lstm:
             b, t, c = face.shape
             pairs = torch.stack([face, scene], dim=2).reshape(b * t, 2, c)
-            mixed = pairs + self.lstm(pairs)[0]
+            mixed = pairs + self._lstm(pairs)
             face, scene = mixed.reshape(b, t, 2, c).unbind(dim=2)
         tokens = []
         if self.use_polarity:

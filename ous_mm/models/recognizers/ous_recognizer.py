@@ -117,6 +117,11 @@ class OUSRecognizer(BaseRecognizer):
         if infonce_loss is not None and not two_streams:
             raise ValueError('infonce_loss needs both streams; set infonce_loss=None')
         self.polarity_head = MODELS.build(polarity_head) if polarity_head is not None else None
+        if self.polarity_head is not None and \
+                len(self.polarity_head.mapping) < self.cls_head.num_classes:
+            raise ValueError(f'polarity_head.emotion_to_polarity covers '
+                             f'{len(self.polarity_head.mapping)} classes and cls_head has '
+                             f'{self.cls_head.num_classes}: give every class a polarity')
         # the alignment terms compare the two streams: nothing to align with one
         self.similarity_loss = (MODELS.build(similarity_loss) if similarity_loss is not None
                                 and two_streams else None)
