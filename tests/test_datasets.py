@@ -105,7 +105,7 @@ def test_stratified_holdout_keeps_rare_classes():
 @pytest.mark.parametrize('n,k', [(1, 0), (2, 1), (3, 1), (14, 1), (15, 2), (25, 2), (26, 3),
                                  (100, 10)])
 def test_stratified_holdout_per_class_is_the_readme_rule(n, k):
-    """README ("Train and test on DFEW / FERV39k"): round(0.1 * n), at least 1, at most n - 1."""
+    """docs/en/user_guides/prepare_datasets.md: round(0.1 * n), at least 1, at most n - 1."""
     labels = [0] * n + [1] * 40
     held = np.asarray(labels)[stratified_holdout(labels, 0.1, seed=3)]
     assert (held == 0).sum() == k and (held == 1).sum() == 4

@@ -115,7 +115,8 @@ def test_analyze_logs_cal_train_time(trained, capsys):
 def test_analyze_logs_plot_curve_is_broken_upstream(trained, tmp_path):
     """plot_curve reads a 'mode' entry that MMEngine's logs (any model's) never have.
 
-    Listed in the README; this fails once mmaction2 fixes it, to update both.
+    Listed in docs/en/user_guides/useful_tools.md; this fails once mmaction2 fixes it, to
+    update both.
     """
     rows = [json.loads(line) for line in open(trained['scalars'])]
     assert not any('mode' in r for r in rows)

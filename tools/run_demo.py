@@ -20,9 +20,10 @@ are several). With several folds or seeds it also prints every run (test UAR, th
 tested checkpoint, the epoch from which validation UAR stays at its final value) and the spread
 of test UAR over folds and over seeds. All of it is also written to WORK_DIR/demo_results.md.
 
-The runs use two PyTorch threads (the cores of the machine kind the README's numbers come from)
-unless OMP_NUM_THREADS says otherwise: the order of a multi-threaded sum depends on the thread
-count, so with PyTorch's default (one thread per core) the numbers would depend on the machine.
+The runs use two PyTorch threads (the cores of the machine kind docs/en/benchmarks.md's numbers
+come from) unless OMP_NUM_THREADS says otherwise: the order of a multi-threaded sum depends on the
+thread count, so with PyTorch's default (one thread per core) the numbers would depend on the
+machine.
 On a CPU shared with other jobs OMP_NUM_THREADS=1 is about twice as fast (a second thread
 mostly waits for its turn), with numbers that may differ within the noise of the runs.
 """

@@ -4,8 +4,8 @@
 #   python tools/extract_features.py configs/ous_ferv39k.py \
 #       --out work_dirs/feature_cache/ous_ferv39k
 # then train with this config. Each epoch reads one training view per clip (CachedViewSampler:
-# a function of seed, epoch and clip, so --resume draws the same views). Disk: README,
-# "Performance".
+# a function of seed, epoch and clip, so --resume draws the same views). Disk:
+# docs/en/advanced_guides/feature_cache.md.
 _base_ = ['ous_vit-l14_4xb4-60e_ferv39k.py', '../_base_/feature_cache.py']
 feature_cache = 'work_dirs/feature_cache/ous_ferv39k'
 cached_loader = dict(batch_size=16, num_workers=2, persistent_workers=True)

@@ -1,5 +1,5 @@
 # OUS on DFEW with the paper's settings: `tools/dist_train.sh configs/ous_dfew.py 4`.
-# On disk (README, "Train and test on DFEW / FERV39k"): data/DFEW/Clip/original (scene stream),
+# On disk (docs/en/user_guides/prepare_datasets.md): data/DFEW/Clip/original (scene stream),
 # data/DFEW/Clip/clip_224x224 (the release's face crops: face stream), EmoLabel_DataSplit.
 # Other folds: --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K
 # test_dataloader.dataset.fold=K (tools/cross_validate.py sets all three).

@@ -1,6 +1,6 @@
 # OUS on FERV39k (All_scenes split) with the paper's settings:
 # `tools/dist_train.sh configs/ous_ferv39k.py 4`. T = 16 in training and test alike.
-# On disk (README, "Train and test on DFEW / FERV39k"): data/FERV39k/0_7_LabelClips (scene
+# On disk (docs/en/user_guides/prepare_datasets.md): data/FERV39k/0_7_LabelClips (scene
 # stream), data/FERV39k/2_ClipsforFaceCrop (the release's face crops: face stream), 4_setups.
 _base_ = [
     '../_base_/models/ous_vit-l14.py', '../_base_/datasets/ferv39k.py',

@@ -1,6 +1,6 @@
 # OUS on MAFW (the single-label set, 11 classes, 5 folds) with the paper's settings; the paper
 # reports no MAFW result. `tools/dist_train.sh configs/ous_mafw.py 4`.
-# On disk (README, "Train and test on MAFW"): data/MAFW/data/clips (scene stream),
+# On disk (docs/en/user_guides/prepare_datasets.md): data/MAFW/data/clips (scene stream),
 # data/MAFW/data/frames/frames_crop_align_224 (the release's aligned face frames: face stream),
 # data/MAFW/Train & Test Set/single/no_caption/set_K/{train,test}.txt.
 # Other folds: --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K

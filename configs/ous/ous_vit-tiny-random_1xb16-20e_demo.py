@@ -52,7 +52,8 @@ model = dict(
     polarity_head=dict(in_channels=64))
 
 # the demo's cartoon faces: MTCNN (the default, trained on real faces) finds none of them, OpenCV's
-# Haar cascade about a third (README, "Faces"); the demo's own clips come with their face boxes
+# Haar cascade about a third (docs/en/benchmarks.md); the demo's own clips come with their face
+# boxes
 face_detector = dict(type='OpenCVHaarFaceDetector')
 face_crop_style = 'box'  # Haar finds no landmarks to align faces by
 train_pipeline = [
@@ -96,7 +97,7 @@ randomness = dict(seed=0, deterministic=True)
 # random CLIP's weakly separated features). The schedule replaces the paper's reduce-on-plateau,
 # which cannot act within 20 epochs: one epoch of linear warm-up, then a cosine decay to 1 % of
 # the lr at the last epoch, so the run ends on a plateau and where it stops does not decide the
-# result (the demo's validation UAR plateaus by epoch 14 at the latest; README, "The demo").
+# result (the demo's validation UAR plateaus by epoch 14 at the latest; docs/en/benchmarks.md).
 lr = 5e-4
 optim_wrapper = dict(optimizer=dict(lr=lr))
 param_scheduler = [

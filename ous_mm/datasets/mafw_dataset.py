@@ -33,8 +33,8 @@ class MAFWDataset(DFERDataset):
 
     Layout (the release, as the public code that reads it shows: the split
     files as in MSA-LMC/S2D ``data/MAFW/anno/single/no_caption/``, the face
-    frames as S2D's ``scripts/ft_mafw.sh`` reads them; README, "Train and test
-    on MAFW")::
+    frames as S2D's ``scripts/ft_mafw.sh`` reads them;
+    docs/en/user_guides/prepare_datasets.md, "MAFW")::
 
         data_root/
           data/clips/00001.mp4 ...                      whole-scene clips (scene stream)

@@ -14,7 +14,7 @@ class OpenCVHaarFaceDetector(BaseFaceDetector):
     """The frontal-face Haar cascade of OpenCV: no download, CPU only.
 
     Frontal faces only, no landmarks (so no aligned crops), and weaker than a
-    trained CNN detector on profile or small faces (README, "Faces"); the
+    trained CNN detector on profile or small faces (docs/en/benchmarks.md); the
     offline default is ``MTCNNFaceDetector``. Every face is returned with
     score 1 (the cascade gives none), largest first.
 

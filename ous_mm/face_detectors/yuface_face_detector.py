@@ -16,7 +16,7 @@ class YuFaceDetector(BaseFaceDetector):
     on frames of at most 960 px, so larger ones are downscaled first. Boxes
     and landmarks come as integers (``uint16``). An optional backend: install
     with ``pip install --no-deps yuface==2023.5.1`` (wheels for CPython up to
-    3.11; README, "Faces", compares it with MTCNN and Haar).
+    3.11; docs/en/benchmarks.md, "Face detectors", compares it with MTCNN and Haar).
 
     Args:
         score_thr (float): Smallest score of a face (0-1). Defaults to 0.5.

@@ -39,7 +39,7 @@ def make_mafw_dataset(root: str,
                       seed: int = 0) -> Dict[str, str]:
     """Write a small dataset in MAFW's release layout, 11 classes, ``num_folds`` folds.
 
-    Files, as in the release (README, "Train and test on MAFW"):
+    Files, as in the release (docs/en/user_guides/prepare_datasets.md, "MAFW"):
     ``data/clips/NNNNN.mp4`` (whole-scene clips), ``data/frames/
     frames_crop_align_224/NNNNN/K.png`` (face frames: the face region of each
     video frame; every third clip has a face frame for every other video

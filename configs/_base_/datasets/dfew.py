@@ -15,7 +15,8 @@ classes = ('Happy', 'Sad', 'Neutral', 'Angry', 'Surprise', 'Disgust', 'Fear')
 face_detector = dict(type='MTCNNFaceDetector')
 # How faces are cut from detected boxes, to match the crops the model was trained on: DFEW's
 # Clip/clip_224x224 faces were detected and aligned by an affine transform (DFEW README), so
-# 'aligned' (five landmarks onto a template). README, "Faces", says what is known of each release.
+# 'aligned' (five landmarks onto a template). docs/en/user_guides/faces.md says what is known
+# of each release.
 face_crop_style = 'aligned'
 
 split = dict(

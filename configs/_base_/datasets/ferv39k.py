@@ -4,7 +4,7 @@
 _base_ = ['dfew.py']
 # How FERV39k's 2_ClipsforFaceCrop faces were cut is not documented (paper, README, project page);
 # nothing says they were aligned, so new videos get a square crop around the detected box
-# (README, "Faces"). 'aligned' is one key away.
+# (docs/en/user_guides/faces.md). 'aligned' is one key away.
 face_crop_style = 'box'
 dataset_type = 'FERV39kDataset'
 data_root = 'data/FERV39k'

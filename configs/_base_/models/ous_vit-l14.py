@@ -16,8 +16,8 @@ model = dict(
     # "The weights we use are from ViT-L/14": OpenAI's CLIP ViT-L/14, trained with QuickGELU,
     # built once for both frozen towers (the backbone's image tower, the prompt learner's text
     # tower). `weights`: open_clip's tag (downloaded once into open_clip's cache) or, offline, a
-    # local file: model.clip.weights=checkpoints/ViT-L-14-quickgelu_openai.pth (README, "Train
-    # and test on DFEW / FERV39k", step 1)
+    # local file: model.clip.weights=checkpoints/ViT-L-14-quickgelu_openai.pth
+    # (docs/en/user_guides/prepare_datasets.md, "The CLIP weights")
     clip=dict(model_name='ViT-L-14-quickgelu', weights='openai'),
     backbone=dict(type='FrozenCLIPVision', early_block=4),  # "first four layers"
     neck=dict(

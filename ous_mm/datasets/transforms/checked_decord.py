@@ -40,7 +40,7 @@ class CheckedDecordInit(DecordInit):
             clips are decoded at ``scene_size x scene_size`` directly: decord
             resizes inside the decoder (ffmpeg's bicubic scaler), which saves
             converting full-size frames to RGB (over half the decoding time of
-            720p H.264: README, "Performance") and the second resize. Other
+            720p H.264: docs/en/benchmarks.md) and the second resize. Other
             clips (faces cropped from their frames) are decoded at full size.
             ``None``: every clip at full size. Defaults to None.
         **kwargs: File client arguments, as for ``DecordInit``.

@@ -26,7 +26,7 @@ class FaceSceneSplit(BaseTransform):
     - ``'aligned'``: the similarity transform that puts the face's five
       landmarks on ``template`` (ArcFace's 5-point template by default), like
       the releases' aligned crops (DFEW ``clip_224x224``, MAFW
-      ``frames_crop_align_224``; README, "Faces"). It needs a detector with
+      ``frames_crop_align_224``; docs/en/user_guides/faces.md). It needs a detector with
       landmarks (``MTCNNFaceDetector``); boxes without them (Haar, mmdet, a
       face-box file of format 1) are an error naming their source and the fix.
 

@@ -44,9 +44,9 @@ _TORCHSCRIPT_ENTRIES = ('data.pkl', 'constants.pkl')
 _TORCHSCRIPT_VERSION = ('version', '.data/version')
 # the types CLIP weights are released and trained in
 WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
-_EXPECTED = ('Expected the weights as a state dict saved with torch.save (see the README, '
-             '"Train and test on DFEW / FERV39k", step 1), a .safetensors file, or OpenAI\'s '
-             'released TorchScript archive (e.g. ViT-L-14.pt)')
+_EXPECTED = ('Expected the weights as a state dict saved with torch.save (see '
+             'docs/en/user_guides/prepare_datasets.md, "The CLIP weights"), a .safetensors '
+             'file, or OpenAI\'s released TorchScript archive (e.g. ViT-L-14.pt)')
 
 
 def weights_file_kind(path: str) -> str:
