@@ -225,6 +225,8 @@ def test_inputs_are_read_from_the_config():
     assert describe_inputs(load_config(FACE_ONLY))['streams'] == 'face crops'
     tsn = describe_inputs(load_config(TSN_DEMO))
     assert tsn['streams'] == 'face crops' and tsn['weights'] == 'random'
+    imagenet = load_config(TSN_DEMO, {'model.backbone.pretrained': 'torchvision://resnet18'})
+    assert describe_inputs(imagenet)['weights'] == 'backbone.pretrained=torchvision://resnet18'
     paper = describe_inputs(load_config(osp.join(REPO, 'configs', 'ous',
                                                  'ous_vit-l14_4xb4-60e_dfew.py')))
     assert paper['faces'] == 'release crops (Clip/clip_224x224)'

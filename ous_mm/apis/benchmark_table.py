@@ -511,7 +511,10 @@ def describe_inputs(cfg: Config) -> dict:
     weights = []
     for path, value in _walk(model.to_dict() if hasattr(model, 'to_dict') else dict(model)):
         key = path.rsplit('.', 1)[-1]
-        if key in ('pretrained', 'checkpoint', 'weights', 'pretrained2d') and value:
+        # MMAction2's pretrained / pretrained2d / clip_pretrained, init_cfg's checkpoint,
+        # ous-mm's clip.weights
+        if (key in ('checkpoint', 'weights') or key.endswith(('pretrained', 'pretrained2d'))) \
+                and value:
             weights.append(f'{path}={value}')
     if cfg.get('load_from'):
         weights.append(f'load_from={cfg.load_from}')
