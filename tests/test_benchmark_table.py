@@ -19,7 +19,7 @@ from ous_mm.apis.dump_results import dump_scores
 from ous_mm.apis.loading import load_config
 from ous_mm.datasets import DFEW_CLASSES
 from ous_mm.evaluation import confusion_matrix, dfer_scores
-from conftest import DEMO_CONFIG, REPO, demo_options, run
+from conftest import DEMO_CONFIG, REPO, demo_options, run, run_here
 
 OUS_DEMO = osp.join(REPO, 'configs', 'ous', 'ous_vit-tiny-random_1xb16-20e_demo.py')
 FACE_ONLY = osp.join(REPO, 'configs', 'ous', 'ous_vit-tiny-random_1xb16-20e_demo-face-only.py')
@@ -203,6 +203,20 @@ def test_spec_checks(tmp_path):
     unsourced.write_text('- {method: A, dataset: DFEW, UAR: 50, WAR: 60}\n')
     with pytest.raises(TableSpecError, match=r"lacks \['source'\]"):
         load_published(str(unsourced))
+
+
+def test_one_split_datasets_and_the_command_line_errors(tmp_path):
+    ferv39k = osp.join(REPO, 'configs', 'ous', 'ous_vit-l14_4xb4-60e_ferv39k.py')
+    spec = check_table_spec(spec_from_configs([ferv39k]))
+    assert spec.data['folds'] == [None] and spec.data['type'] == 'FERV39kDataset'
+    with pytest.raises(TableSpecError, match=r'--folds \[1\]: FERV39kDataset has one '
+                       'train/test split'):
+        run_table(spec, str(tmp_path), [1])
+    missing = _spec_file(tmp_path, [dict(name='OUS', config='configs/none.py')])
+    with pytest.raises(SystemExit, match="error: row 'OUS': config configs/none.py does not "
+                       'exist'):
+        run_here('tools/benchmark_table.py', missing, '--work-dir', str(tmp_path / 'w'))
+    assert not osp.exists(tmp_path / 'w')
 
 
 def test_published_file_has_the_paper_table_1_row_of_ous():
