@@ -107,7 +107,8 @@ def test_table_layout_on_fabricated_folds():
                'TSN': [_fold(1, [50.0] * 7, 60.0), _fold(2, [70.0] * 7, 62.0)]}
     differences = {'TSN': dict(folds=[dict(diff=-50.0, low=-60.0, high=-40.0),
                                       dict(diff=-18.0, low=-30.0, high=-5.0)],
-                               pooled=dict(diff=-34.0, low=-41.5, high=-26.25))}
+                               pooled=dict(diff=-34.0, low=-41.5, high=-26.25),
+                               resamples=2000, seed=0)}
     published = published_for(spec, load_published(PUBLISHED))
     costs = {'OUS': dict(trainable=2_500_000, frozen=1_000_000, gflops=1.234, epoch_s=6.0,
                          rss_mb=2048.0, workers_rss_mb=512.0, gpu_mb=None,
@@ -126,6 +127,7 @@ def test_table_layout_on_fabricated_folds():
     assert '[1] Mai et al., "OUS: Bridging Scene Context' in markdown
     tsn = next(line for line in lines if line.startswith('| TSN |'))
     assert tsn.endswith('| 60.00 ± 14.14 | 61.00 ± 1.41 | - | - |')
+    assert 'paired bootstrap over the test clips (2000 draws, seed 0;' in markdown
     assert ('| TSN | -50.00 [-60.00, -40.00] | -18.00 [-30.00, -5.00] | '
             '-34.00 [-41.50, -26.25] |') in lines
     assert ('| OUS | 2.50 | 1.00 | 1.23 | 6.0 | 2.00 / 0.50 | - | x86_64, 2 cores, 1 threads, '

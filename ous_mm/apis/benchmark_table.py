@@ -351,7 +351,8 @@ def paired_bootstrap(folds: Sequence[Tuple[np.ndarray, np.ndarray, np.ndarray]],
 
     Returns:
         dict: ``folds`` (per fold) and ``pooled``, each a dict of ``diff``
-        (on the test clips as they are), ``low`` and ``high``.
+        (on the test clips as they are), ``low`` and ``high``; ``resamples``
+        and ``seed``.
     """
     rng = np.random.default_rng(seed)
     tails = 100 * (1 - level) / 2, 100 * (1 + level) / 2
@@ -372,7 +373,8 @@ def paired_bootstrap(folds: Sequence[Tuple[np.ndarray, np.ndarray, np.ndarray]],
         per_fold.append(dict(diff=points[-1], low=low, high=high))
     pooled = np.mean(draws, axis=0)
     low, high = np.percentile(pooled, tails)
-    return dict(folds=per_fold, pooled=dict(diff=float(np.mean(points)), low=low, high=high))
+    return dict(folds=per_fold, pooled=dict(diff=float(np.mean(points)), low=low, high=high),
+                resamples=num_resamples, seed=seed)
 
 
 def fold_predictions(run_dir: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -606,9 +608,11 @@ def format_table(spec: TableSpec, results: Dict[str, List[dict]],
             str(cost.get('faces', '')), str(cost.get('frames', '')),
             str(cost.get('resolution', '')), str(cost.get('weights', ''))])
     lines += [''] + [f'[{i + 1}] {s}' for i, s in enumerate(sources)]
+    draws = next(iter(differences.values()), {})
     lines += ['', f'UAR minus {spec.reference}\'s (points of %), with its 95 % interval from a '
-              'paired bootstrap over the test clips (2,000 draws; pooled: the mean over folds, '
-              'each fold resampled within itself):', '',
+              f'paired bootstrap over the test clips ({draws.get("resamples", "-")} draws, seed '
+              f'{draws.get("seed", "-")}; pooled: the mean over folds, each fold resampled '
+              'within itself):', '',
               '| method | ' + ' | '.join(fold_names) + ' | pooled |',
               '|---|' + '---:|' * (len(folds) + 1)]
     for row in spec.rows:
