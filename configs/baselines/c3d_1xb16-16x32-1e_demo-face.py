@@ -44,7 +44,7 @@ test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-max_epochs = 2
+max_epochs = 1
 train_cfg = dict(max_epochs=max_epochs)
 # the demo baselines' optimizer (Adam, the demo's own) at lr 1e-3, cosine to 1 % over the run
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

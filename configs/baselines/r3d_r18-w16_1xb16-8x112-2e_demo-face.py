@@ -14,7 +14,7 @@ model = dict(
                   dropout_ratio=0.5, init_std=0.01, average_clips='prob'),
     data_preprocessor=dict(type='StreamDataPreprocessor', stream='face', format_shape='NCTHW',
                            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
-max_epochs = 3
+max_epochs = 2
 train_cfg = dict(max_epochs=max_epochs)
 # the demo baselines' optimizer (Adam, the demo's own) at lr 1e-3, cosine to 1 % over the run
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
