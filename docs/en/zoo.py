@@ -80,7 +80,8 @@ def _rewrite_links(text: str, readme: str, repo: str) -> str:
             raise FileNotFoundError(f'{readme}: the link [{label}]({target}) names {path}, '
                                     'which does not exist')
         bare = label.strip('`')
-        if bare in (path, osp.basename(path), osp.splitext(osp.basename(path))[0]):
+        # MMAction2's READMEs link a row's config as [config](...): the path says it all
+        if bare in ('config', path, osp.basename(path), osp.splitext(osp.basename(path))[0]):
             return f'`{path}`'
         return f'{label} (`{path}`)'
 
