@@ -92,6 +92,19 @@ def test_uniformerv2_b16_has_mmaction2s_model_zoo_size(paper_models):
     assert round((count(model.backbone) + 768 * 400 + 400) / 1e6) == 115
 
 
+@pytest.mark.parametrize('prefix', ('c3d', 'i3d_r50', 'r2plus1d_r18', 'r3d_r18', 'resnet18-lstm'))
+def test_paper_row_classifies_16_frames_of_112px(paper_models, prefix):
+    """The DFEW benchmark's input goes through the paper-size model (shapes only: on the meta
+    device); C3D's fc6, for one, fits nothing else."""
+    model = paper_models[prefix]
+    with torch.device('meta'):
+        if prefix == 'resnet18-lstm':  # Recognizer2D: the frames of both clips as one batch
+            logits = model.cls_head(model.backbone(torch.empty(2 * 16, 3, 112, 112)), num_segs=16)
+        else:
+            logits = model.cls_head(model.backbone(torch.empty(2, 3, 16, 112, 112)))
+    assert logits.shape == (2, 7)
+
+
 DEMO_ROWS = ('c3d', 'i3d_r50-w16', 'r2plus1d_r18-w16', 'r3d_r18-w16', 'resnet18-lstm',
              'uniformerv2_tiny')
 
