@@ -281,6 +281,28 @@ def test_resume_and_skip_on_the_shared_demo_run(demo_run, tmp_path, capsys):
     assert measured['workers_rss_mb'] == 0 and measured['gpu_mb'] is None  # no workers, no GPU
 
 
+def test_uar_differences_pair_the_dumps_clip_by_clip(demo_run, tmp_path):
+    """Two rows with the same dump differ by exactly 0; a dump of the same clips in another
+    order is refused (the pairs would be wrong)."""
+    import pickle
+
+    from ous_mm.apis import load_dump
+    from ous_mm.apis.benchmark_table import uar_differences
+    dirs = [tmp_path / name for name in ('a', 'b', 'c')]
+    for folder in dirs:
+        folder.mkdir()
+    shutil.copy(demo_run['dump'], dirs[0] / 'test_predictions.pkl')
+    shutil.copy(demo_run['dump'], dirs[1] / 'test_predictions.pkl')
+    samples = load_dump(demo_run['dump'])
+    with open(dirs[2] / 'test_predictions.pkl', 'wb') as f:
+        pickle.dump(samples[1:] + samples[:1], f)
+    runs = {name: [dict(fold=1, work_dir=str(folder))] for name, folder in zip('abc', dirs)}
+    same = uar_differences({k: runs[k] for k in 'ab'}, 'a', 7, num_resamples=1000)['b']
+    assert same['pooled'] == dict(diff=0, low=0, high=0)
+    with pytest.raises(ValueError, match='tested on different clips'):
+        uar_differences({k: runs[k] for k in 'ac'}, 'a', 7, num_resamples=1000)
+
+
 @pytest.mark.slow
 def test_tool_on_the_demo_agrees_with_compare_runs(demo_data, tmp_path):
     """Two cheap rows (OUS and TSN, one epoch) on the demo set's fold 1; compare_runs.py over

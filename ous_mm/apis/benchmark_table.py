@@ -26,7 +26,7 @@ from mmengine.config import Config
 from ..datasets import DFER_CLASSES
 from ..fileio import AtomicLocalBackend
 from .cross_validation import fold_cfg_options, fold_statistics, train_and_test
-from .dump_results import dump_predictions
+from .dump_results import dump_predictions, load_dump
 from .loading import load_config, parse_cfg_options
 
 PUBLISHED_RESULTS = 'configs/benchmarks/published_results.yml'
@@ -377,15 +377,27 @@ def paired_bootstrap(folds: Sequence[Tuple[np.ndarray, np.ndarray, np.ndarray]],
                 resamples=num_resamples, seed=seed)
 
 
-def fold_predictions(run_dir: str) -> Tuple[np.ndarray, np.ndarray]:
-    """A run's test labels and predicted classes, from its ``test_predictions.pkl``."""
-    scores, labels = dump_predictions(osp.join(run_dir, DUMP_NAME))
-    return labels, scores.argmax(1)
+def fold_predictions(run_dir: str) -> Tuple[np.ndarray, np.ndarray, Optional[List[str]]]:
+    """A run's test labels, predicted classes and clip names, from its ``test_predictions.pkl``.
+
+    A clip's name is its video's or frame folder's name without extension
+    (``00001`` for ``.../00001.mp4`` and ``.../00001/``), so that a video and
+    a frame-folder pipeline name a clip alike; None where the dump has neither.
+    """
+    dump = osp.join(run_dir, DUMP_NAME)
+    scores, labels = dump_predictions(dump)
+    paths = [s.get('filename') or s.get('frame_dir') for s in load_dump(dump)]
+    names = (None if None in paths else
+             [osp.splitext(osp.basename(osp.normpath(p)))[0] for p in paths])
+    return labels, scores.argmax(1), names
 
 
 def uar_differences(results: Dict[str, List[dict]], reference: str, num_classes: int,
                     num_resamples: int = 2000, seed: int = 0) -> Dict[str, dict]:
     """Every other row's :func:`paired_bootstrap` against the reference row.
+
+    The rows' dumps must hold the same clips in the same order (the same names
+    where both dumps name their clips, else the same labels).
 
     Args:
         results (dict): :func:`run_table`'s results.
@@ -404,9 +416,10 @@ def uar_differences(results: Dict[str, List[dict]], reference: str, num_classes:
             continue
         folds = []
         for run in runs:
-            labels, pred = fold_predictions(run['work_dir'])
-            ref_labels, ref_pred = ref_runs[run['fold']]
-            if not np.array_equal(labels, ref_labels):
+            labels, pred, clips = fold_predictions(run['work_dir'])
+            ref_labels, ref_pred, ref_clips = ref_runs[run['fold']]
+            if (not np.array_equal(labels, ref_labels) or
+                    None not in (clips, ref_clips) and clips != ref_clips):
                 raise ValueError(f'{run["work_dir"]} and the reference row {reference!r} were '
                                  f'tested on different clips (or in another order) on fold '
                                  f'{run["fold"]}: the rows need the same test split')
