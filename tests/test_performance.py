@@ -108,11 +108,15 @@ def test_gpu_check_dry_run_measures_everything_on_the_cpu(tmp_path, capsys):
     JSON, so that the command made for a lent GPU cannot rot."""
     import json
     out = tmp_path / 'gpu_check.json'
-    run_here('tools/gpu_check.py', '--dry-run', '--out', str(out))
+    # the compiled steps (a minute of tracing here), the extraction and the kill and resume
+    # (minutes of training processes): the whole dry run is the slow test below
+    run_here('tools/gpu_check.py', '--dry-run', '--out', str(out), '--skip', 'compiled',
+             'extraction', 'kill-resume')
     table = capsys.readouterr().out
     for row in ('encoder forward, batch 2', 'live step, batch 2', 'frozen image encoder',
                 'text encoder', 'backward', 'peak resident memory',
-                'bfloat16 vs float32 features', 'cached step, batch 4, eager'):
+                'bfloat16 vs float32 features', 'cached step, batch 4, eager',
+                '0 aten::_local_scalar_dense'):
         assert row in table
     results = json.loads(out.read_text())
     assert results['dry_run'] and results['clock'] == 'CPU s'
@@ -124,3 +128,26 @@ def test_gpu_check_dry_run_measures_everything_on_the_cpu(tmp_path, capsys):
     assert results['cached_phases_s']['frozen image encoder'] == 0  # it has none
     # on the CPU both runs are float32: the same features
     assert results['bf16_max_cosine_distance'] < 1e-5
+    # the cached step reads nothing on the host
+    assert results['cached_host_reads'] == 0
+
+
+@pytest.mark.slow
+def test_gpu_check_whole_dry_run_on_the_cpu(tmp_path, capsys):
+    """The whole dry run: the cached step compiled as MMEngine's Runner compiles it (its first
+    loss is eager's), the extraction (views/s) and the kill and resume, bit for bit."""
+    import json
+    out = tmp_path / 'gpu_check.json'
+    run_here('tools/gpu_check.py', '--dry-run', '--out', str(out), '--work-dir',
+             str(tmp_path / 'work'))
+    table = capsys.readouterr().out
+    for row in ('cached step, batch 4, compiled', 'cached step, batch 4, CUDA graphs',
+                "compile=dict(mode='reduce-overhead')", 'extraction, ous_demo.py'):
+        assert row in table
+    assert 'kill and resume on cpu, deterministic' in table
+    results = json.loads(out.read_text())
+    assert results['extraction_views'] == 56 and results['extraction_views_per_s'] > 0
+    assert results['kill_resume_identical'] is True
+    for variant in ('compiled', 'cuda_graphs'):
+        assert results[f'cached_step_{variant}_s'] > 0
+        assert results[f'cached_step_{variant}_first_loss_diff'] < 1e-4
