@@ -1,6 +1,7 @@
 """tools/benchmark_table.py and ous_mm.apis.benchmark_table: the bootstrap, the table, the spec's
 checks, resuming and skipping runs, and (slow) the tool end to end against compare_runs.py."""
 import csv
+import glob
 import json
 import os
 import os.path as osp
@@ -219,6 +220,17 @@ def test_one_split_datasets_and_the_command_line_errors(tmp_path):
                        'exist'):
         run_here('tools/benchmark_table.py', missing, '--work-dir', str(tmp_path / 'w'))
     assert not osp.exists(tmp_path / 'w')
+
+
+SPECS = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', '*.py')))
+
+
+@pytest.mark.parametrize('spec', SPECS, ids=osp.basename)
+def test_the_repository_specs_make_one_table_each(spec, monkeypatch):
+    monkeypatch.chdir(REPO)  # their config paths are relative to the repository root
+    checked = check_table_spec(load_table_spec(spec))
+    published = published_for(checked, load_published(PUBLISHED))
+    assert checked.reference in published  # OUS's own numbers beside its row
 
 
 def test_published_file_has_the_paper_table_1_row_of_ous():

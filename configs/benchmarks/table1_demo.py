@@ -11,6 +11,8 @@ rows = [
     dict(name='OUS', config='configs/ous/ous_vit-tiny-random_1xb16-20e_demo.py', method='OUS'),
     dict(name='OUS-face-only', config='configs/ous/ous_vit-tiny-random_1xb16-20e_demo-face-only.py',
          method=None),
+    dict(name='Former-DFER', config='configs/former_dfer/former-dfer_r18-tiny_1xb16-5e_demo.py',
+         method='Former-DFER'),
     dict(name='TSN-R18', config='configs/baselines/tsn_r18_1xb16-5e_demo-face.py', method=None),
     dict(name='X3D-S', config='configs/baselines/x3d_s_1xb16-2e_demo-face.py', method=None),
 ]
