@@ -9,4 +9,6 @@ rows = [
     dict(name='OUS', config='configs/ous/ous_vit-l14_4xb4-60e_ferv39k.py', method='OUS'),
     dict(name='Former-DFER', config='configs/former_dfer/former-dfer_r18_1xb32-100e_ferv39k.py',
          method='Former-DFER'),
+    dict(name='DFER-CLIP', config='configs/dfer_clip/dfer-clip_vit-b32_1xb48-50e_ferv39k.py',
+         method='DFER-CLIP'),
 ]
