@@ -2,7 +2,8 @@
 # dfer-clip_vit-b32_1xb48-50e_dfew.py (same components, losses, SGD with its three learning rates
 # and step schedule) at the demo's size: a tiny randomly initialised CLIP (the OUS demo's,
 # configs/ous/ous_vit-tiny-random_1xb16-20e_demo.py: nothing to download), 8 frames of 112 px,
-# batch 16, 10 epochs; the demo's data path (faces from its face-box cache) and split.
+# batch 16, 10 epochs, CLIP's input normalisation (see below); the demo's data path (faces from
+# its face-box cache) and split, without the training augmentation (the demo's small faces).
 _base_ = ['dfer-clip_vit-b32_1xb48-50e_dfew.py']
 
 data_root = 'data/demo_dfew'
@@ -21,6 +22,13 @@ tiny_clip = dict(
 
 model = dict(
     backbone=dict(clip=dict(tiny_clip, _delete_=True)),
+    # CLIP's mean and std instead of the authors' [0, 1] scaling: the random encoder's features
+    # of uncentred [0, 1] frames are nearly the same for every demo clip (mean cosine 0.999 over
+    # the training clips, 0.84 with CLIP's normalisation), and the model then predicts one
+    # class (UAR 14.3 in each of 5 epochs); a pretrained CLIP is robust to that input, a random
+    # one is not
+    data_preprocessor=dict(mean=[122.7709383, 116.7460125, 104.09373615],
+                           std=[68.5005327, 66.6321579, 70.32316305]),
     # 8 heads of width 8, MLP twice the width (512 -> 1024 in the paper's model)
     neck=dict(in_channels=64, num_frames=num_frames, mlp_channels=128),
     cls_head=dict(
