@@ -133,6 +133,7 @@ def test_gpu_check_dry_run_measures_everything_on_the_cpu(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # three training processes and an extraction: 15 min at load 15
 def test_gpu_check_whole_dry_run_on_the_cpu(tmp_path, capsys):
     """The whole dry run: the cached step compiled as MMEngine's Runner compiles it (its first
     loss is eager's), the extraction (views/s) and the kill and resume, bit for bit."""
