@@ -272,6 +272,8 @@ def test_resume_and_skip_on_the_shared_demo_run(demo_run, tmp_path, capsys):
     files = set(os.listdir(run_dir))
     spec = check_table_spec(TableSpec([TableRow('OUS', DEMO_CONFIG)], 'OUS'))
     options = demo_options(demo_run['root'], 'train_cfg.max_epochs=2', workers=0)[1:]
+    assert run_table(spec, work, [1], options, finished_only=True) == {}  # nothing run
+    assert set(os.listdir(run_dir)) == files
     capsys.readouterr()
     result, = run_table(spec, work, [1], options)['OUS']
     out = capsys.readouterr().out
@@ -287,6 +289,7 @@ def test_resume_and_skip_on_the_shared_demo_run(demo_run, tmp_path, capsys):
     again, = run_table(spec, work, [1], options)['OUS']
     assert 'done before' in capsys.readouterr().out
     assert again == result
+    assert run_table(spec, work, [1], options, finished_only=True) == {'OUS': [result]}
     assert os.stat(osp.join(run_dir, 'test_metrics.json')).st_mtime_ns == stamp
     measured = run_measurements(run_dir)
     assert measured['epoch_s'] > 0 and measured['rss_mb'] > 100

@@ -46,6 +46,9 @@ def parse_args() -> argparse.Namespace:
                         help='the published results file')
     parser.add_argument('--resamples', type=int, default=2000, help='bootstrap draws')
     parser.add_argument('--seed', type=int, default=0, help='seed of the bootstrap draws')
+    parser.add_argument('--finished-only', action='store_true',
+                        help='run nothing: tabulate the rows whose folds have all finished '
+                        '(e.g. while the table\'s run goes on), into table-finished.md/.csv/.png')
     args = parser.parse_args()
     if bool(args.spec) == bool(args.configs):
         parser.error('give a table spec or --configs (one of them)')
@@ -70,9 +73,16 @@ def main() -> None:
         check_table_spec(spec, options)
         published = published_for(spec, load_published(args.published))
         folds = args.folds or spec.data['folds']
-        results = run_table(spec, work_dir, folds, options)
+        results = run_table(spec, work_dir, folds, options, args.finished_only)
     except TableSpecError as error:
         raise SystemExit(f'error: {error}')
+    missing = [row.name for row in spec.rows if row.name not in results]
+    if missing:
+        if spec.reference in missing:
+            raise SystemExit(f'the reference row {spec.reference!r} has not finished in '
+                             f'{work_dir}: nothing to compare with yet')
+        print(f'not finished yet, left out: {", ".join(missing)}')
+        spec.rows = [row for row in spec.rows if row.name in results]
     differences = uar_differences(results, spec.reference, len(spec.data['classes']),
                                   args.resamples, args.seed)
     costs = {}
@@ -85,8 +95,9 @@ def main() -> None:
                                **describe_inputs(load_config(row.config,
                                                              parse_cfg_options(options))))
     markdown, csv_rows = format_table(spec, results, differences, published, costs)
-    paths = write_table(work_dir, markdown, csv_rows)
-    plot = osp.join(work_dir, 'table.png')
+    name = 'table-finished' if args.finished_only else 'table'
+    paths = write_table(work_dir, markdown, csv_rows, name)
+    plot = osp.join(work_dir, f'{name}.png')
     plot_table(plot, spec, results, differences)
     print('\n' + markdown + '\n\n' + ', '.join(paths + [plot]))
 

@@ -219,7 +219,8 @@ def machine_description() -> dict:
 def run_table(spec: TableSpec,
               work_dir: str,
               folds: Optional[Sequence[Optional[int]]] = None,
-              cfg_options: Sequence[str] = ()) -> Dict[str, List[dict]]:
+              cfg_options: Sequence[str] = (),
+              finished_only: bool = False) -> Dict[str, List[dict]]:
     """Train and test every row on every fold (resuming, skipping finished runs).
 
     Before a run that trains, the machine is recorded in its folder
@@ -231,6 +232,9 @@ def run_table(spec: TableSpec,
             ``work_dir/R/fold_K``.
         folds (Sequence[int], optional): The folds. Defaults to the dataset's.
         cfg_options (Sequence[str]): ``key=value`` options for every row.
+        finished_only (bool): Run nothing: only the rows whose folds have all
+            finished (``test_metrics.json``), e.g. to tabulate a table while
+            its run goes on. Defaults to False.
 
     Returns:
         dict[str, list[dict]]: Per row, :func:`train_and_test`'s result of
@@ -242,6 +246,10 @@ def run_table(spec: TableSpec,
                              'not folds: leave --folds out')
     results = {}
     for row in spec.rows:
+        if finished_only and not all(
+                osp.isfile(osp.join(fold_dir(work_dir, row.name, f), 'test_metrics.json'))
+                for f in folds):
+            continue
         results[row.name] = []
         for fold in folds:
             run_dir = fold_dir(work_dir, row.name, fold)
@@ -653,10 +661,11 @@ def format_table(spec: TableSpec, results: Dict[str, List[dict]],
     return '\n'.join(lines), csv_rows
 
 
-def write_table(work_dir: str, markdown: str, csv_rows: List[List[str]]) -> List[str]:
-    """Write ``table.md`` and ``table.csv`` into ``work_dir`` atomically; return their paths."""
+def write_table(work_dir: str, markdown: str, csv_rows: List[List[str]],
+                name: str = 'table') -> List[str]:
+    """Write ``<name>.md`` and ``<name>.csv`` into ``work_dir`` atomically; return their paths."""
     backend = AtomicLocalBackend()
-    paths = [osp.join(work_dir, 'table.md'), osp.join(work_dir, 'table.csv')]
+    paths = [osp.join(work_dir, f'{name}.md'), osp.join(work_dir, f'{name}.csv')]
     backend.put_text(markdown + '\n', paths[0])
     with io.StringIO(newline='') as f:
         csv.writer(f).writerows(csv_rows)
