@@ -137,6 +137,12 @@ def test_demo_model_logits(demo_model):
         preds = model(inputs, samples, mode='predict')
     model.train()
     assert len(preds) == 3 and preds[0].pred_score.shape == (7, )
+    # the backbone also encodes single frames, and names what it takes
+    frames = inputs[:, 0, :, 0]  # N x C x H x W
+    with torch.no_grad():
+        assert model.backbone(frames).shape == (3, 64)
+    with pytest.raises(ValueError, match='N x C x T x H x W clips'):
+        model.backbone(frames[0])
 
 
 def test_demo_model_trains_its_trainable_parts_only(demo_model):
