@@ -2,8 +2,9 @@
 # (github.com/zengqunzhao/DFER-CLIP, commit d10d5a4310a60c477778a086a292b591ee50e2ce): CLIP
 # ViT-B/32 fine-tuned + a 1-layer temporal transformer + class-specific prompt contexts in front
 # of class descriptions; SGD, 50 epochs, batch 48 on one GPU. Each setting's file and line: the
-# model and schedule bases. On disk as configs/ous_dfew.py (README, "Train and test on DFEW /
-# FERV39k"); only the release's face crops (Clip/clip_224x224) feed the model.
+# model and schedule bases. On disk as configs/ous_dfew.py
+# (docs/en/user_guides/prepare_datasets.md);
+# only the release's face crops (Clip/clip_224x224) feed the model.
 # Other folds: --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K
 # test_dataloader.dataset.fold=K (tools/cross_validate.py sets all three).
 # Offline: --cfg-options model.backbone.clip.weights=checkpoints/ViT-B-32-quickgelu_openai.pth

@@ -3,8 +3,9 @@
 # (github.com/zengqunzhao/DFER-CLIP, commit d10d5a4310a60c477778a086a292b591ee50e2ce): CLIP
 # ViT-B/32 fine-tuned + a 1-layer temporal transformer + class-specific prompt contexts in front
 # of class descriptions; SGD, 50 epochs, batch 48 on one GPU. Each setting's file and line: the
-# model and schedule bases. On disk as configs/ous_ferv39k.py (README, "Train and test on DFEW /
-# FERV39k"); only the release's face crops (2_ClipsforFaceCrop) feed the model.
+# model and schedule bases. On disk as configs/ous_ferv39k.py
+# (docs/en/user_guides/prepare_datasets.md);
+# only the release's face crops (2_ClipsforFaceCrop) feed the model.
 # Offline: --cfg-options model.backbone.clip.weights=checkpoints/ViT-B-32-quickgelu_openai.pth
 # model.cls_head.prompt_learner.clip.weights=checkpoints/ViT-B-32-quickgelu_openai.pth
 _base_ = [

@@ -3,7 +3,8 @@
 # (github.com/zengqunzhao/DFER-CLIP, commit d10d5a4310a60c477778a086a292b591ee50e2ce): CLIP
 # ViT-B/32 fine-tuned + a 1-layer temporal transformer + class-specific prompt contexts in front
 # of class descriptions; SGD, 50 epochs, batch 48 on one GPU. Each setting's file and line: the
-# model and schedule bases. On disk as configs/ous_mafw.py (README, "Train and test on MAFW");
+# model and schedule bases. On disk as configs/ous_mafw.py
+# (docs/en/user_guides/prepare_datasets.md);
 # only the release's aligned face frames (frames_crop_align_224) feed the model.
 # Other folds: --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K
 # test_dataloader.dataset.fold=K (tools/cross_validate.py sets all three).

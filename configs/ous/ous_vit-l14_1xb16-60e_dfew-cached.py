@@ -5,7 +5,7 @@
 # then any fold: tools/train.py this config (--cfg-options train_dataloader.dataset.fold=K ...,
 # or tools/cross_validate.py this config). Each epoch reads one training view per clip
 # (CachedViewSampler: a function of seed, epoch and clip, so --resume draws the same views).
-# Disk: README, "Performance".
+# Disk: docs/en/advanced_guides/feature_cache.md.
 _base_ = ['ous_vit-l14_4xb4-60e_dfew.py', '../_base_/feature_cache.py']
 feature_cache = 'work_dirs/feature_cache/ous_dfew'
 cached_loader = dict(batch_size=16, num_workers=2, persistent_workers=True)
