@@ -96,7 +96,7 @@ def test_paper_config_without_weights_fails_saying_how_to_get_them(tmp_path):
 def test_no_config_but_the_demo_and_test_ones_has_a_random_frozen_encoder():
     seen = 0
     for path in sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)):
-        if '_base_' in path:
+        if '_base_' in path or f'{osp.sep}benchmarks{osp.sep}' in path:  # table specs
             continue
         model = Config.fromfile(path).model
         if model.type != 'OUSRecognizer':
