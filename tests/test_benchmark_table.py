@@ -11,10 +11,10 @@ import shutil
 import numpy as np
 import pytest
 
-from ous_mm.apis.benchmark_table import (TableRow, TableSpec, TableSpecError, check_table_spec,
-                                         describe_inputs, format_table, load_published,
-                                         load_table_spec, paired_bootstrap, published_for,
-                                         resampled_uar, run_measurements, run_table,
+from ous_mm.apis.benchmark_table import (PUBLISHED_RESULTS, TableRow, TableSpec, TableSpecError,
+                                         check_table_spec, describe_inputs, format_table,
+                                         load_published, load_table_spec, paired_bootstrap,
+                                         published_for, resampled_uar, run_measurements, run_table,
                                          spec_from_configs)
 from ous_mm.apis.dump_results import dump_scores
 from ous_mm.apis.loading import load_config
@@ -345,3 +345,10 @@ def test_tool_on_the_demo_agrees_with_compare_runs(demo_data, tmp_path):
         assert float(cells[4]) == pytest.approx(float(rows[name]['WAR']), abs=0.006)
         assert float(cells[5]) == pytest.approx(float(rows[name]['trainable_params']) / 1e6,
                                                 abs=0.006)
+
+
+def test_the_default_published_file_is_the_packaged_one(tmp_path, monkeypatch):
+    """Found from any working directory (a wheel ships it in ous_mm/.mim/configs)."""
+    monkeypatch.chdir(tmp_path)
+    assert osp.samefile(PUBLISHED_RESULTS, PUBLISHED)
+    assert load_published() == load_published(PUBLISHED)

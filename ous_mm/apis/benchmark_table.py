@@ -29,7 +29,10 @@ from .cross_validation import fold_cfg_options, fold_statistics, train_and_test
 from .dump_results import dump_predictions, load_dump
 from .loading import load_config, parse_cfg_options
 
-PUBLISHED_RESULTS = 'configs/benchmarks/published_results.yml'
+# the copy the package ships (ous_mm/.mim/configs links to the repository's configs/), so the
+# default is found from any folder and from an installed wheel, not only from a clone's root
+PUBLISHED_RESULTS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs',
+                             'benchmarks', 'published_results.yml')
 DUMP_NAME = 'test_predictions.pkl'
 MACHINE_FILE = 'machine.json'
 _ROW_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._+()-]*$')
