@@ -54,13 +54,18 @@ def model_complexity(config: Union[str, Config]) -> dict:
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
     dataset = split_dataset(cfg, 'test')
-    torch.backends.mha.set_fastpath_enabled(False)  # countable attention ops
-    with torch.no_grad():
-        data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
-        inputs = data['inputs']
-        keys = sorted(inputs) if isinstance(inputs, dict) else None
-        args = tuple(inputs[k] for k in keys) if keys else (inputs, )
-        analyzer = FlopAnalyzer(Logits(model, keys), args)
-        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-        gflops = analyzer.total() / 1e9
+    # countable attention ops; the process-wide switch is put back, as callers go on to train
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad():
+            data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
+            inputs = data['inputs']
+            keys = sorted(inputs) if isinstance(inputs, dict) else None
+            args = tuple(inputs[k] for k in keys) if keys else (inputs, )
+            analyzer = FlopAnalyzer(Logits(model, keys), args)
+            analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+            gflops = analyzer.total() / 1e9
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
     return dict(model=cfg.model.type, trainable=trainable, frozen=frozen, gflops=gflops)
