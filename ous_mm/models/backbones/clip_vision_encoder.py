@@ -5,7 +5,7 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
-from ..utils import build_open_clip
+from ..utils import build_open_clip, frame_by_frame
 
 
 @MODELS.register_module()
@@ -45,11 +45,4 @@ class CLIPVisionEncoder(BaseModule):
             torch.Tensor: ``N x T x out_channels`` frame features (``N x
             out_channels`` for frames).
         """
-        if imgs.dim() == 4:
-            return self.visual(imgs)
-        if imgs.dim() != 5:
-            raise ValueError(f'CLIPVisionEncoder takes N x C x T x H x W clips or N x C x H x W '
-                             f'frames, got a tensor of shape {tuple(imgs.shape)}')
-        n, c, t, h, w = imgs.shape
-        frames = imgs.transpose(1, 2).reshape(n * t, c, h, w)
-        return self.visual(frames).reshape(n, t, -1)
+        return frame_by_frame(self.visual, imgs, type(self).__name__)

@@ -7,6 +7,8 @@ from mmaction.registry import MODELS
 from mmaction.utils import ConfigType
 from mmengine.model import BaseModule, ModuleList
 
+from ..utils import frame_by_frame
+
 
 @MODELS.register_module()
 class ConvSpatialTransformer(BaseModule):
@@ -87,14 +89,7 @@ class ConvSpatialTransformer(BaseModule):
             torch.Tensor: ``N x T x C`` frame features (``N x C`` for frames), for a
             temporal neck.
         """
-        if imgs.dim() == 4:
-            return self._encode(imgs)
-        if imgs.dim() != 5:
-            raise ValueError('ConvSpatialTransformer takes N x 3 x T x H x W clips or '
-                             f'N x 3 x H x W frames, got a tensor of shape {tuple(imgs.shape)}')
-        n, c, t, h, w = imgs.shape
-        frames = imgs.transpose(1, 2).reshape(n * t, c, h, w)
-        return self._encode(frames).reshape(n, t, -1)
+        return frame_by_frame(self._encode, imgs, type(self).__name__)
 
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         resnet = self.resnet
