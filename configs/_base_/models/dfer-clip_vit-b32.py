@@ -46,8 +46,8 @@ model = dict(
     # drawn from torch.randn (lines 109-110), the tanh-approximated GELU (lines 7-9); the video
     # feature L2-normalised (Generate_Model.py line 33)
     neck=dict(type='TemporalTransformerNeck', in_channels=512, num_frames=num_frames,
-              num_layers=1, num_heads=8, mlp_channels=1024, act='gelu_tanh', init_std=1.0,
-              normalize=True),
+              num_layers=1, num_heads=8, mlp_channels=1024, init_std=1.0,
+              act_cfg=dict(type='GELU', approximate='tanh'), normalize=True),
     cls_head=dict(
         type='PromptContrastiveHead',
         num_classes=7,

@@ -27,8 +27,8 @@ model = dict(
     # mlp_dim=1024, dim_head=64, dropout=0.0); class token and positions torch.randn (lines
     # 85-86); tanh-approximated GELU (lines 7-9); output the class token, no norm (line 96)
     neck=dict(type='TemporalTransformerNeck', in_channels=512, num_frames=num_frames,
-              num_layers=3, num_heads=8, mlp_channels=1024, act='gelu_tanh', init_std=1.0,
-              normalize=False),
+              num_layers=3, num_heads=8, mlp_channels=1024, init_std=1.0,
+              act_cfg=dict(type='GELU', approximate='tanh'), normalize=False),
     # models/ST_Former.py line 12: nn.Linear(512, 7), no dropout. I3DHead without pooling is
     # that layer (its weights start from N(0, 0.01), torch's default is uniform +-1/sqrt(512))
     cls_head=dict(type='I3DHead', num_classes=7, in_channels=512, spatial_type=None,

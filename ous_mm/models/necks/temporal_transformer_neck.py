@@ -6,10 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.models.backbones.vit_mae import Block
 from mmaction.registry import MODELS
+from mmaction.utils import ConfigType
 from mmengine.model import BaseModule, ModuleList
-
-# the MLP's activation by name: Zengqun Zhao's temporal models use the tanh approximation
-ACTIVATIONS = {'gelu_tanh': dict(type='GELU', approximate='tanh'), 'gelu': dict(type='GELU')}
 
 
 @MODELS.register_module()
@@ -34,8 +32,8 @@ class TemporalTransformerNeck(BaseModule):
         num_layers (int): Transformer blocks. Defaults to 1.
         num_heads (int): Attention heads. Defaults to 8.
         mlp_channels (int): Hidden width of the MLP. Defaults to 1024.
-        act (str): The MLP's activation, ``'gelu_tanh'`` (their code's) or
-            ``'gelu'``. Defaults to ``'gelu_tanh'``.
+        act_cfg (dict): The MLP's activation. Defaults to tanh-approximated
+            GELU (their code's).
         drop_rate (float): Dropout in the blocks. Defaults to 0.
         init_std (float): Standard deviation of the class token's and the
             positions' normal initialisation. Defaults to 1 (``torch.randn``).
@@ -49,14 +47,12 @@ class TemporalTransformerNeck(BaseModule):
                  num_layers: int = 1,
                  num_heads: int = 8,
                  mlp_channels: int = 1024,
-                 act: str = 'gelu_tanh',
+                 act_cfg: ConfigType = dict(type='GELU', approximate='tanh'),
                  drop_rate: float = 0.0,
                  init_std: float = 1.0,
                  normalize: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if act not in ACTIVATIONS:
-            raise ValueError(f'act={act!r}: choose one of {sorted(ACTIVATIONS)}')
         if in_channels % num_heads:
             raise ValueError(f'in_channels={in_channels} is not divisible by '
                              f'num_heads={num_heads}')
@@ -66,7 +62,7 @@ class TemporalTransformerNeck(BaseModule):
         self.pos_embed = nn.Parameter(torch.randn(1, num_frames + 1, in_channels) * init_std)
         self.blocks = ModuleList([
             Block(in_channels, num_heads, mlp_ratio=mlp_channels / in_channels, qkv_bias=False,
-                  drop_rate=drop_rate, attn_drop_rate=0.0, act_cfg=ACTIVATIONS[act],
+                  drop_rate=drop_rate, attn_drop_rate=0.0, act_cfg=act_cfg,
                   norm_cfg=dict(type='LN', eps=1e-5))
             for _ in range(num_layers)
         ])
